@@ -1,0 +1,13 @@
+FROM python:3.12-slim
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 DATA_DIR=/data
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install -r requirements.txt
+COPY . .
+# collectstatic needs settings, not a database: a placeholder URL keeps the embedded server off.
+RUN DATABASE_URL=postgres://build@localhost/build SECRET_KEY=build DEBUG=false \
+    python manage.py collectstatic --noinput
+RUN useradd --create-home docuchat && mkdir -p /data && chown docuchat /data
+USER docuchat
+EXPOSE 8000
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "docuchat.asgi:application"]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DocuchatConfig(AppConfig):
+    name = "docuchat"
+    verbose_name = "DocuChat"

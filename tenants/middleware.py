@@ -1,0 +1,51 @@
+"""The one choke point for tenant URLs.
+
+Every URL under /t/<tenant_slug>/ passes here before its view runs. An anonymous
+user is sent to log in; a signed-in user who is not a member gets 404, exactly
+as for a tenant that does not exist, so the response never reveals one.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+
+from tenants.models import Membership
+
+
+class TenantMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
+        slug = view_kwargs.pop("tenant_slug", None)
+        if slug is None:
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        membership = resolve_membership(request.user, slug)
+        request.tenant = membership.tenant  # type: ignore[attr-defined]
+        request.membership = membership  # type: ignore[attr-defined]
+        return None
+
+
+def resolve_membership(user: Any, slug: str) -> Membership:
+    """The membership of `user` in tenant `slug`, or 404. Shared by views and consumers."""
+    membership = (
+        Membership.objects.select_related("tenant")
+        .filter(tenant__slug=slug, user=user, user__is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such workspace.")
+    return membership
