@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "channels",
     "channels_postgres",
     "django_htmx",
@@ -158,11 +159,37 @@ DEFAULT_FROM_EMAIL = envcheck.read(
     env.str, "DEFAULT_FROM_EMAIL", default="DocuChat <no-reply@docuchat.local>"
 )
 
-# --- Models (used by the ingestion and chat issues) -----------------------------------
+# --- Models -------------------------------------------------------------------------
+# With no OPENAI_API_KEY, DocuChat runs in offline mode: a local deterministic embedder and
+# extractive answers. OPENAI_BASE_URL points the same code at any OpenAI-compatible server.
 OPENAI_API_KEY = envcheck.read(env.str, "OPENAI_API_KEY", default="")
 OPENAI_BASE_URL = envcheck.read(env.str, "OPENAI_BASE_URL", default="")
 if OPENAI_BASE_URL:
     envcheck.require_scheme("OPENAI_BASE_URL", OPENAI_BASE_URL, ("http", "https"))
+OPENAI_TIMEOUT = envcheck.read(env.float, "OPENAI_TIMEOUT", default=30.0)
+OPENAI_MAX_RETRIES = envcheck.read(env.int, "OPENAI_MAX_RETRIES", default=3)
+OPENAI_MODEL = envcheck.read(env.str, "OPENAI_MODEL", default="gpt-4o-mini")
+ALLOWED_MODELS = envcheck.read(env.list, "ALLOWED_MODELS", default=[OPENAI_MODEL])
+if OPENAI_MODEL not in ALLOWED_MODELS:
+    raise ImproperlyConfigured(f"ALLOWED_MODELS must include OPENAI_MODEL ({OPENAI_MODEL!r}).")
+EMBEDDING_MODEL = envcheck.read(env.str, "EMBEDDING_MODEL", default="text-embedding-3-small")
+# Fixed at migration time: the vector column and its HNSW index have this many dimensions.
+EMBEDDING_DIMENSIONS = envcheck.positive_int("EMBEDDING_DIMENSIONS", default=512)
+EMBEDDING_BATCH_SIZE = envcheck.positive_int("EMBEDDING_BATCH_SIZE", default=64)
+
+# --- Documents and retrieval ------------------------------------------------------------
+MAX_FILE_SIZE_MB = envcheck.positive_int("MAX_FILE_SIZE_MB", default=25)
+MAX_PDF_PAGES = envcheck.positive_int("MAX_PDF_PAGES", default=500)
+CHUNK_TOKEN_SIZE = envcheck.positive_int("CHUNK_TOKEN_SIZE", default=400)
+CHUNK_OVERLAP = envcheck.read(env.int, "CHUNK_OVERLAP", default=40)
+if not 0 <= CHUNK_OVERLAP < CHUNK_TOKEN_SIZE:
+    raise ImproperlyConfigured("CHUNK_OVERLAP must be at least 0 and less than CHUNK_TOKEN_SIZE.")
+TOP_K = envcheck.positive_int("TOP_K", default=6)
+MAX_CONTEXT_TOKENS = envcheck.positive_int("MAX_CONTEXT_TOKENS", default=8000)
+RATE_LIMIT_PER_MINUTE = envcheck.positive_int("RATE_LIMIT_PER_MINUTE", default=50)
+# Uploads larger than this are streamed to a temporary file, not held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- Static files and security headers --------------------------------------------
 STATIC_URL = "static/"

@@ -1,0 +1,143 @@
+"""Embedding providers, chosen by settings: OpenAI (or any compatible server) or offline.
+
+Both return vectors of EMBEDDING_DIMENSIONS floats and the tokens they consumed.
+`get_embedder()` is the only constructor callers use.
+"""
+
+import hashlib
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from itertools import batched, pairwise
+from typing import Protocol
+
+from django.conf import settings
+
+from docuchat.lib.tokens import count_tokens
+
+OFFLINE_MODEL = "offline-hash-v1"
+
+
+@dataclass
+class Embeddings:
+    vectors: list[list[float]] = field(default_factory=list)
+    tokens: int = 0
+    model: str = ""
+
+
+class EmbeddingError(Exception):
+    """The provider failed after its retries; the message is fit to show a user."""
+
+
+class Embedder(Protocol):
+    model: str
+    dimensions: int
+    offline: bool
+
+    def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> Embeddings: ...
+
+
+class OfflineEmbedder:
+    """Deterministic, local, no download: signed feature hashing of words and word pairs.
+
+    Similar wording gives similar vectors, which is enough for retrieval and extractive
+    answers when no model is configured. Token counts come from tiktoken.
+    """
+
+    model = OFFLINE_MODEL
+    offline = True
+    _words = re.compile(r"\w+", re.UNICODE)
+
+    def __init__(self, dimensions: int) -> None:
+        self.dimensions = dimensions
+
+    def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> Embeddings:
+        result = Embeddings(model=self.model)
+        for batch in batched(texts, settings.EMBEDDING_BATCH_SIZE):
+            result.vectors.extend(self.vector(text) for text in batch)
+            result.tokens += sum(count_tokens(text) for text in batch)
+            if on_batch:
+                on_batch(len(batch))
+        return result
+
+    def vector(self, text: str) -> list[float]:
+        words = [w.lower() for w in self._words.findall(text)]
+        counts: dict[int, float] = {}
+        for feature in [*words, *(f"{a} {b}" for a, b in pairwise(words))]:
+            digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+            slot = int.from_bytes(digest[:4], "little") % self.dimensions
+            sign = 1.0 if digest[4] & 1 else -1.0
+            counts[slot] = counts.get(slot, 0.0) + sign
+        vec = [0.0] * self.dimensions
+        for slot, value in counts.items():
+            vec[slot] = math.copysign(1 + math.log(abs(value)), value) if value else 0.0
+        norm = math.sqrt(sum(v * v for v in vec)) or 1.0
+        return [v / norm for v in vec]
+
+
+class OpenAIEmbedder:
+    """OpenAI's embeddings API, or any compatible server via OPENAI_BASE_URL.
+
+    The SDK retries with exponential backoff on connection errors, 429 and 5xx
+    (OPENAI_MAX_RETRIES), and each request has OPENAI_TIMEOUT.
+    """
+
+    offline = False
+
+    def __init__(self, model: str, dimensions: int) -> None:
+        from openai import OpenAI
+
+        self.model = model
+        self.dimensions = dimensions
+        self.client = OpenAI(
+            api_key=settings.OPENAI_API_KEY,
+            base_url=settings.OPENAI_BASE_URL or None,
+            timeout=settings.OPENAI_TIMEOUT,
+            max_retries=settings.OPENAI_MAX_RETRIES,
+        )
+
+    def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> Embeddings:
+        result = Embeddings(model=self.model)
+        for batch in batched(texts, settings.EMBEDDING_BATCH_SIZE):
+            vectors, tokens = self._request(list(batch))
+            result.vectors.extend(vectors)
+            result.tokens += tokens
+            if on_batch:
+                on_batch(len(batch))
+        return result
+
+    def _request(self, batch: list[str]) -> tuple[list[list[float]], int]:
+        import openai
+
+        extra = {"dimensions": self.dimensions} if self.model.startswith("text-embedding-3") else {}
+        try:
+            response = self.client.embeddings.create(model=self.model, input=batch, **extra)
+        except openai.APITimeoutError as exc:
+            raise EmbeddingError(f"The embedding service timed out ({settings.OPENAI_TIMEOUT:g}s).") from exc
+        except openai.APIStatusError as exc:
+            raise EmbeddingError(f"The embedding service refused the request ({exc.status_code}).") from exc
+        except openai.APIConnectionError as exc:
+            raise EmbeddingError("The embedding service could not be reached.") from exc
+        vectors = [item.embedding for item in sorted(response.data, key=lambda d: d.index)]
+        if len(vectors) != len(batch) or any(len(v) != self.dimensions for v in vectors):
+            size = len(vectors[0]) if vectors else 0
+            raise EmbeddingError(
+                f"{self.model} returned {len(vectors)} vectors of {size} dimensions for {len(batch)} "
+                f"texts; EMBEDDING_DIMENSIONS is {self.dimensions}."
+            )
+        tokens = response.usage.prompt_tokens if response.usage else sum(map(count_tokens, batch))
+        return vectors, tokens
+
+
+@cache
+def _embedder(api_key: str, model: str, dimensions: int) -> Embedder:
+    if not api_key:
+        return OfflineEmbedder(dimensions)
+    return OpenAIEmbedder(model, dimensions)
+
+
+def get_embedder() -> Embedder:
+    """The configured provider: offline when OPENAI_API_KEY is unset."""
+    return _embedder(settings.OPENAI_API_KEY, settings.EMBEDDING_MODEL, settings.EMBEDDING_DIMENSIONS)
