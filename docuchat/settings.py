@@ -177,6 +177,20 @@ EMBEDDING_MODEL = envcheck.read(env.str, "EMBEDDING_MODEL", default="text-embedd
 EMBEDDING_DIMENSIONS = envcheck.positive_int("EMBEDDING_DIMENSIONS", default=512)
 EMBEDDING_BATCH_SIZE = envcheck.positive_int("EMBEDDING_BATCH_SIZE", default=64)
 
+# Price table: USD per 1M input and output tokens, per model. Models not listed cost 0 (the
+# offline embedder and self-hosted servers). MODEL_PRICES (JSON) replaces the whole table.
+MODEL_PRICES = envcheck.read(
+    env.json,
+    "MODEL_PRICES",
+    default={
+        "gpt-4o-mini": {"input": "0.15", "output": "0.60"},
+        "gpt-4o": {"input": "2.50", "output": "10.00"},
+        "gpt-4.1-mini": {"input": "0.40", "output": "1.60"},
+        "text-embedding-3-small": {"input": "0.02", "output": "0"},
+        "text-embedding-3-large": {"input": "0.13", "output": "0"},
+    },
+)
+
 # --- Documents and retrieval ------------------------------------------------------------
 MAX_FILE_SIZE_MB = envcheck.positive_int("MAX_FILE_SIZE_MB", default=25)
 MAX_PDF_PAGES = envcheck.positive_int("MAX_PDF_PAGES", default=500)

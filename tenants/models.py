@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MinLengthValidator
+from django.core.validators import MaxLengthValidator, MinLengthValidator
 from django.db import models
 from django.utils import timezone
 
@@ -14,6 +14,12 @@ class Tenant(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=50, unique=True, validators=[MinLengthValidator(2)])
     created = models.DateTimeField(default=timezone.now)
+    # Prepended to the chat system prompt; editable by owners and admins.
+    assistant_instructions = models.TextField(
+        blank=True, max_length=2000, validators=[MaxLengthValidator(2000)]
+    )
+    # One of ALLOWED_MODELS; empty means OPENAI_MODEL.
+    default_model = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -58,3 +64,38 @@ def create_tenant(*, name: str, slug: str, owner: Any) -> Tenant:
         tenant = Tenant.objects.create(name=name, slug=slug)
         Membership.objects.create(tenant=tenant, user=owner, role=Membership.Role.OWNER)
     return tenant
+
+
+class AuditEntry(models.Model):
+    """Who did what in a workspace. Written through `tenants.audit.record`, never edited."""
+
+    class Action(models.TextChoices):
+        MEMBER_INVITED = "member.invited", "Member invited"
+        MEMBER_JOINED = "member.joined", "Member joined"
+        MEMBER_ROLE_CHANGED = "member.role_changed", "Role changed"
+        MEMBER_REMOVED = "member.removed", "Member removed"
+        DOCUMENT_UPLOADED = "document.uploaded", "Document uploaded"
+        DOCUMENT_DELETED = "document.deleted", "Document deleted"
+        DOCUMENT_REINDEXED = "document.reindexed", "Document re-indexed"
+        SETTINGS_CHANGED = "settings.changed", "Settings changed"
+        QUOTA_CHANGED = "quota.changed", "Quota changed"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_email = models.EmailField(blank=True)  # kept when the user is deleted
+    action = models.CharField(max_length=32, choices=Action.choices)
+    target = models.CharField(max_length=255, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            # The audit page: a tenant's entries, newest first, optionally by action.
+            models.Index(fields=["tenant", "-created"], name="audit_tenant_created"),
+            models.Index(fields=["tenant", "action", "-created"], name="audit_tenant_action"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor_email or 'system'}"

@@ -1,0 +1,49 @@
+"""Metering: the one write path for usage records, and the price table."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+from tenants.models import Tenant
+from usage.models import UsageRecord
+
+Kind = UsageRecord.Kind
+PER_MILLION = Decimal(1_000_000)
+
+
+def cost_of(model: str, prompt_tokens: int, completion_tokens: int) -> Decimal:
+    """USD cost from MODEL_PRICES (per 1M tokens); unlisted models cost 0."""
+    price = settings.MODEL_PRICES.get(model)
+    if not price:
+        return Decimal(0)
+    return (
+        Decimal(str(price.get("input", 0))) * prompt_tokens
+        + Decimal(str(price.get("output", 0))) * completion_tokens
+    ) / PER_MILLION
+
+
+def record(
+    tenant: Tenant,
+    user: Any,
+    kind: UsageRecord.Kind,
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int = 0,
+    **links: Any,
+) -> UsageRecord:
+    """Record one model call. `user` is None for operator or system work.
+
+    `links` names what the call was for: document=<Document> (and, once chat exists, message=...).
+    """
+    return UsageRecord.objects.create(
+        tenant=tenant,
+        tenant_slug=tenant.slug,
+        user=user if getattr(user, "pk", None) else None,
+        kind=kind,
+        model=model,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        cost=cost_of(model, prompt_tokens, completion_tokens),
+        **links,
+    )
