@@ -27,8 +27,8 @@ def test_it_finds_the_tenant_urls() -> None:
     )
 
 
-def test_it_serves_every_tenant_url_to_a_member(client: Client, cast: Cast) -> None:
-    client.force_login(cast.member)
+def test_it_serves_every_tenant_url_to_an_owner(client: Client, cast: Cast) -> None:
+    client.force_login(cast.owner)
     for url in tenant_urls():
         assert client.get(url).status_code == 200, url
 
