@@ -4,8 +4,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 
 from tenants.models import Tenant
+from usage import quotas
 from usage.models import UsageRecord
 
 Kind = UsageRecord.Kind
@@ -36,14 +38,18 @@ def record(
 
     `links` names what the call was for: document=<Document> (and, once chat exists, message=...).
     """
-    return UsageRecord.objects.create(
-        tenant=tenant,
-        tenant_slug=tenant.slug,
-        user=user if getattr(user, "pk", None) else None,
-        kind=kind,
-        model=model,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        cost=cost_of(model, prompt_tokens, completion_tokens),
-        **links,
-    )
+    with transaction.atomic():
+        usage = UsageRecord.objects.create(
+            tenant=tenant,
+            tenant_slug=tenant.slug,
+            user=user if getattr(user, "pk", None) else None,
+            kind=kind,
+            model=model,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            cost=cost_of(model, prompt_tokens, completion_tokens),
+            **links,
+        )
+        quotas.add_used(tenant.id, usage.user_id, usage.total_tokens, usage.cost)
+        quotas.warn_if_near_limit(tenant)
+    return usage

@@ -46,3 +46,64 @@ class UsageRecord(models.Model):
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+
+class Quota(models.Model):
+    """A tenant's budgets. Empty limits mean unlimited. Edited in admin and by `manage.py set_quota`."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="quota")
+    monthly_tokens = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Tokens per calendar month for the whole workspace."
+    )
+    monthly_cost = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, help_text="USD per calendar month."
+    )
+    member_daily_tokens = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="Tokens per member per day (optional)."
+    )
+    # The month (its first day) whose 80% warning email has been sent, so it goes once a period.
+    warned_period = models.DateField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Quota for {self.tenant}"
+
+    @property
+    def is_limited(self) -> bool:
+        return any(v is not None for v in (self.monthly_tokens, self.monthly_cost, self.member_daily_tokens))
+
+
+class Meter(models.Model):
+    """Running totals for one budget period, updated in the same statement that checks the limit.
+
+    One row per (tenant, month) for the workspace budget, and per (tenant, user, day) for the
+    member budget. `reserved` holds estimates of calls in flight; settling moves them to `used`.
+    """
+
+    class Scope(models.TextChoices):
+        MONTH = "month", "Month"
+        MEMBER_DAY = "member_day", "Member day"
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    period_start = models.DateField()
+    tokens_used = models.BigIntegerField(default=0)
+    tokens_reserved = models.BigIntegerField(default=0)
+    cost_used = models.DecimalField(max_digits=14, decimal_places=8, default=Decimal(0))
+    cost_reserved = models.DecimalField(max_digits=14, decimal_places=8, default=Decimal(0))
+
+    class Meta:
+        constraints = [
+            # The quota check's lookup, and the guarantee of one counter per period.
+            models.UniqueConstraint(
+                fields=["tenant", "scope", "period_start", "user"],
+                name="meter_unique_period",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.scope} {self.period_start}: {self.tokens_used}"

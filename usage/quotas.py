@@ -1,0 +1,238 @@
+"""Budgets enforced before money is spent.
+
+Every metered call adds to the period's Meter rows (see `add_used`). Before a call, `reserve`
+adds its estimate to `*_reserved` with one conditional UPDATE per budget:
+
+    UPDATE usage_meter SET tokens_reserved = tokens_reserved + :estimate
+    WHERE <this period> AND tokens_used + tokens_reserved + :estimate <= :limit
+
+PostgreSQL re-checks the WHERE clause on the locked row, so two concurrent calls near the limit
+cannot both pass: the second sees the first one's reservation. The caller releases the
+reservation once the call has been recorded (or has failed).
+"""
+
+import calendar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.formats import date_format, number_format
+
+from tenants.models import Tenant
+from usage.models import Meter, Quota
+
+MONTH, MEMBER_DAY = Meter.Scope.MONTH, Meter.Scope.MEMBER_DAY
+WARN_AT = Decimal("0.8")
+
+
+class QuotaExceeded(Exception):
+    """A budget would be exceeded. `str()` is the message to show: which budget, when it resets."""
+
+    def __init__(self, budget: str, limit: str, resets_at: datetime) -> None:
+        self.budget, self.limit, self.resets_at = budget, limit, resets_at
+        when = date_format(timezone.localtime(resets_at), "DATETIME_FORMAT")
+        super().__init__(f"This would exceed the {budget} ({limit}). It resets on {when}.")
+
+
+MeterKey = tuple[int, int | None, str, date]  # tenant_id, user_id, scope, period_start
+
+
+@dataclass
+class Reservation:
+    keys: list[MeterKey] = field(default_factory=list)
+    tokens: int = 0
+    cost: Decimal = Decimal(0)
+
+
+def month_start(day: date | None = None) -> date:
+    return (day or timezone.localdate()).replace(day=1)
+
+
+def next_month_start(day: date | None = None) -> datetime:
+    start = month_start(day)
+    following = start + timedelta(days=calendar.monthrange(start.year, start.month)[1])
+    return timezone.make_aware(datetime.combine(following, time.min))
+
+
+def next_day_start(day: date | None = None) -> datetime:
+    return timezone.make_aware(datetime.combine((day or timezone.localdate()) + timedelta(days=1), time.min))
+
+
+def _ensure_meter(tenant_id: int, user_id: int | None, scope: str, period: date) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO usage_meter (tenant_id, user_id, scope, period_start, tokens_used,"
+            " tokens_reserved, cost_used, cost_reserved) VALUES (%s, %s, %s, %s, 0, 0, 0, 0)"
+            " ON CONFLICT ON CONSTRAINT meter_unique_period DO NOTHING",
+            [tenant_id, user_id, scope, period],
+        )
+
+
+def _meter(key: MeterKey) -> Any:
+    tenant_id, user_id, scope, period = key
+    return Meter.objects.filter(tenant_id=tenant_id, user_id=user_id, scope=scope, period_start=period)
+
+
+def _reserve_one(
+    key: MeterKey, tokens: int, cost: Decimal, limit_tokens: int | None, limit_cost: Any
+) -> bool:
+    """The conditional UPDATE (creating the period's row on first use). False if over a limit."""
+    checked = _meter(key).alias(
+        t=F("tokens_used") + F("tokens_reserved"), c=F("cost_used") + F("cost_reserved")
+    )
+    if limit_tokens is not None:
+        checked = checked.filter(t__lte=limit_tokens - tokens)
+    if limit_cost is not None:
+        checked = checked.filter(c__lte=limit_cost - cost)
+    change = {"tokens_reserved": F("tokens_reserved") + tokens, "cost_reserved": F("cost_reserved") + cost}
+    if checked.update(**change):
+        return True
+    _ensure_meter(*key)
+    return bool(checked.update(**change))
+
+
+def reserve(tenant: Tenant, user: Any, tokens: int, cost: Decimal = Decimal(0)) -> Reservation:
+    """Reserve an estimate against every budget that applies, or raise QuotaExceeded (all or nothing)."""
+    quota = Quota.objects.filter(tenant=tenant).first()
+    if quota is None or not quota.is_limited:
+        return Reservation()
+    today = timezone.localdate()
+    reservation = Reservation(tokens=tokens, cost=cost)
+    with transaction.atomic():
+        if quota.monthly_tokens is not None or quota.monthly_cost is not None:
+            key: MeterKey = (tenant.id, None, MONTH, month_start(today))
+            if not _reserve_one(key, tokens, cost, quota.monthly_tokens, quota.monthly_cost):
+                raise _monthly_exceeded(quota, today)
+            reservation.keys.append(key)
+        user_id = getattr(user, "pk", None)
+        if quota.member_daily_tokens is not None and user_id is not None:
+            key = (tenant.id, user_id, MEMBER_DAY, today)
+            if not _reserve_one(key, tokens, Decimal(0), quota.member_daily_tokens, None):
+                limit = f"{number_format(quota.member_daily_tokens, force_grouping=True)} tokens"
+                raise QuotaExceeded("daily budget per member", limit, next_day_start(today))
+            reservation.keys.append(key)
+    return reservation
+
+
+def _monthly_exceeded(quota: Quota, today: date) -> QuotaExceeded:
+    parts = []
+    if quota.monthly_tokens is not None:
+        parts.append(f"{number_format(quota.monthly_tokens, force_grouping=True)} tokens")
+    if quota.monthly_cost is not None:
+        parts.append(f"${quota.monthly_cost}")
+    return QuotaExceeded("workspace's monthly budget", " / ".join(parts), next_month_start(today))
+
+
+def release(reservation: Reservation) -> None:
+    """Give back a reservation once the call it covered has been recorded (or failed)."""
+    for key in reservation.keys:
+        _meter(key).update(
+            tokens_reserved=F("tokens_reserved") - reservation.tokens,
+            cost_reserved=F("cost_reserved") - (reservation.cost if key[2] == MONTH else 0),
+        )
+    reservation.keys.clear()
+
+
+@contextmanager
+def reserved(tenant: Tenant, user: Any, tokens: int, cost: Decimal = Decimal(0)) -> Iterator[Reservation]:
+    """`with reserved(...):` refuse before the call if over budget; release the estimate after it."""
+    reservation = reserve(tenant, user, tokens, cost)
+    try:
+        yield reservation
+    finally:
+        release(reservation)
+
+
+def add_used(tenant_id: int, user_id: int | None, tokens: int, cost: Decimal) -> None:
+    """Count recorded usage on this month's and (for a person) today's meters."""
+    today = timezone.localdate()
+    keys: list[MeterKey] = [(tenant_id, None, MONTH, month_start(today))]
+    if user_id is not None:
+        keys.append((tenant_id, user_id, MEMBER_DAY, today))
+    with connection.cursor() as cursor:
+        for tenant, user, scope, period in keys:
+            cursor.execute(
+                "INSERT INTO usage_meter (tenant_id, user_id, scope, period_start, tokens_used,"
+                " tokens_reserved, cost_used, cost_reserved) VALUES (%s, %s, %s, %s, %s, 0, %s, 0)"
+                " ON CONFLICT ON CONSTRAINT meter_unique_period DO UPDATE SET"
+                " tokens_used = usage_meter.tokens_used + EXCLUDED.tokens_used,"
+                " cost_used = usage_meter.cost_used + EXCLUDED.cost_used",
+                [tenant, user, scope, period, tokens, cost if scope == MONTH else 0],
+            )
+
+
+@dataclass
+class QuotaStatus:
+    """This month's usage against the workspace budget, for the dashboard and the banner."""
+
+    tokens_used: int
+    cost_used: Decimal
+    monthly_tokens: int | None
+    monthly_cost: Decimal | None
+    resets_at: datetime
+
+    @property
+    def fraction(self) -> float | None:
+        """The larger of tokens/limit and cost/limit; None when there is no monthly budget."""
+        parts = []
+        if self.monthly_tokens:
+            parts.append(self.tokens_used / self.monthly_tokens)
+        if self.monthly_cost:
+            parts.append(float(self.cost_used / self.monthly_cost))
+        return max(parts) if parts else None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.fraction is None else round(self.fraction * 100)
+
+    @property
+    def warning(self) -> bool:
+        return self.fraction is not None and self.fraction >= float(WARN_AT)
+
+
+def status(tenant: Tenant) -> QuotaStatus:
+    quota = Quota.objects.filter(tenant=tenant).first()
+    meter = _meter((tenant.id, None, MONTH, month_start())).first()
+    return QuotaStatus(
+        tokens_used=meter.tokens_used if meter else 0,
+        cost_used=meter.cost_used if meter else Decimal(0),
+        monthly_tokens=quota.monthly_tokens if quota else None,
+        monthly_cost=quota.monthly_cost if quota else None,
+        resets_at=next_month_start(),
+    )
+
+
+def warn_if_near_limit(tenant: Tenant) -> bool:
+    """At 80% of the monthly budget, email the owners once per period. True if this call sent it."""
+    current = status(tenant)
+    if not current.warning:
+        return False
+    period = month_start()
+    claimed = Quota.objects.filter(tenant=tenant).exclude(warned_period=period).update(warned_period=period)
+    if claimed:
+        transaction.on_commit(lambda: _email_owners(tenant, current))
+    return bool(claimed)
+
+
+def _email_owners(tenant: Tenant, current: QuotaStatus) -> None:
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    from tenants.models import Membership
+
+    owners = Membership.objects.filter(tenant=tenant, role=Membership.Role.OWNER).values_list(
+        "user__email", flat=True
+    )
+    context = {"tenant": tenant, "status": current}
+    send_mail(
+        subject=f"DocuChat: {tenant.name} has used {current.percent}% of its monthly budget",
+        message=render_to_string("usage/email/warning.txt", context),
+        from_email=None,
+        recipient_list=list(owners),
+    )
