@@ -35,7 +35,7 @@ def test_it_sets_and_clears_budgets(cast: Cast) -> None:
     assert (quota.monthly_tokens, str(quota.monthly_cost), quota.member_daily_tokens) == (
         2_000_000,
         "50.00",
-        H0_000,
+        100_000,
     )
     run("set_quota", "acme", "--monthly-cost", "none")
     quota.refresh_from_db()
