@@ -30,6 +30,9 @@ class UsageRecord(models.Model):
     document = models.ForeignKey(
         Document, null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
     )
+    message = models.ForeignKey(
+        "chat.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:

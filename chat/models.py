@@ -1,0 +1,100 @@
+import uuid
+from typing import Any, TypedDict
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from documents.models import Document
+from tenants.models import Tenant
+
+
+class Source(TypedDict):
+    """One numbered source of an answer, as stored in Message.sources (a JSON list of these)."""
+
+    n: int  # the number the answer cites: [n]
+    chunk: int  # Chunk id (the chunk may since have been re-indexed away)
+    document: str  # Document.public_id
+    title: str
+    page_start: int
+    page_end: int
+    snippet: str
+
+
+class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
+    def owned_by(self, tenant: Tenant, user: Any) -> "ChatSessionQuerySet":
+        """A person's sessions in one tenant: nobody else's sessions are ever reachable."""
+        return self.filter(tenant=tenant, user=user)
+
+
+class ChatSession(models.Model):
+    """One conversation of one member in one tenant."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="chat_sessions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions")
+    title = models.CharField(max_length=120)
+    # One of ALLOWED_MODELS; empty means the tenant's default (or OPENAI_MODEL).
+    model = models.CharField(max_length=100, blank=True)
+    # When not empty, retrieval only searches these documents.
+    documents = models.ManyToManyField(Document, blank=True, related_name="+")
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(default=timezone.now)
+
+    objects = ChatSessionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # The chat page's left column: this person's sessions in the tenant, newest first.
+            models.Index(fields=["tenant", "user", "-updated"], name="chatsession_owner_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Message(models.Model):
+    class Role(models.TextChoices):
+        USER = "user", "User"
+        ASSISTANT = "assistant", "Assistant"
+
+    class Status(models.TextChoices):
+        STREAMING = "streaming", "Streaming"
+        COMPLETE = "complete", "Complete"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Stopped"
+
+    class Feedback(models.TextChoices):
+        NONE = "", "None"
+        UP = "up", "Helpful"
+        DOWN = "down", "Not helpful"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="messages")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    content = models.TextField(blank=True)
+    sources = models.JSONField(default=list, blank=True)  # list[Source]
+    model = models.CharField(max_length=100, blank=True)
+    prompt_tokens = models.PositiveIntegerField(default=0)
+    completion_tokens = models.PositiveIntegerField(default=0)
+    # Milliseconds from receiving the question to the first token sent, and to the end.
+    first_token_ms = models.PositiveIntegerField(null=True, blank=True)
+    total_ms = models.PositiveIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.COMPLETE)
+    error = models.CharField(max_length=500, blank=True)
+    feedback = models.CharField(max_length=4, choices=Feedback.choices, blank=True, default=Feedback.NONE)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "id"]
+        indexes = [
+            # Showing a conversation, and the recent turns that go into the prompt.
+            models.Index(fields=["session", "created"], name="message_session_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.content[:40]}"
+
+    @property
+    def is_assistant(self) -> bool:
+        return self.role == self.Role.ASSISTANT
