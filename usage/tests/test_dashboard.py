@@ -145,3 +145,13 @@ def test_it_keeps_cost_as_a_decimal_from_the_price_table(cast: Cast) -> None:
     offline = metering.record(cast.acme, None, Kind.CHAT, "offline-extractive", 123, 45)
     assert offline.cost == 0
     assert UsageRecord.objects.filter(tenant=cast.acme).count() == 2
+
+
+@time_machine.travel(NOW, tick=False)
+def test_it_shows_owners_a_budget_banner_on_every_workspace_page(client: Client, cast: Cast) -> None:
+    Quota.objects.create(tenant=cast.acme, monthly_tokens=2000)
+    metering.record(cast.acme, cast.member, Kind.CHAT, "gpt-4o-mini", 1700, 0)
+    client.force_login(cast.owner)
+    assert "has used <strong>85%</strong> of its monthly budget" in client.get("/t/acme/").content.decode()
+    client.force_login(cast.member)
+    assert "of its monthly budget" not in client.get("/t/acme/").content.decode()
