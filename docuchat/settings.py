@@ -148,6 +148,9 @@ LOGIN_CODE_TTL_MINUTES = 10
 LOGIN_CODE_MAX_ATTEMPTS = 5
 LOGIN_CODE_RATE_PER_EMAIL = envcheck.read(env.str, "LOGIN_CODE_RATE_PER_EMAIL", default="5/15m")
 LOGIN_CODE_RATE_PER_IP = envcheck.read(env.str, "LOGIN_CODE_RATE_PER_IP", default="30/h")
+# Invitations (django-ratelimit syntax): per inviting person, and per workspace. Re-sends count.
+INVITE_RATE_PER_USER = envcheck.read(env.str, "INVITE_RATE_PER_USER", default="20/h")
+INVITE_RATE_PER_TENANT = envcheck.read(env.str, "INVITE_RATE_PER_TENANT", default="100/d")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG

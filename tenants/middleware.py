@@ -6,12 +6,16 @@ as for a tenant that does not exist, so the response never reveals one.
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from tenants.models import Membership
+
+ACTIVE_EVERY = timedelta(minutes=5)  # "last active" is shown to the minute; no write per request
 
 
 class TenantMiddleware:
@@ -36,7 +40,16 @@ class TenantMiddleware:
         membership = resolve_membership(request.user, slug)
         request.tenant = membership.tenant  # type: ignore[attr-defined]
         request.membership = membership  # type: ignore[attr-defined]
+        touch(membership)
         return None
+
+
+def touch(membership: Membership) -> None:
+    """Note that the member is active, writing at most once per ACTIVE_EVERY."""
+    now = timezone.now()
+    if membership.last_active is None or now - membership.last_active >= ACTIVE_EVERY:
+        Membership.objects.filter(pk=membership.pk).update(last_active=now)
+        membership.last_active = now
 
 
 def resolve_membership(user: Any, slug: str) -> Membership:

@@ -1,3 +1,5 @@
+import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -34,10 +36,13 @@ class Membership(models.Model):
         ADMIN = "admin", "Admin"
         MEMBER = "member", "Member"
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     created = models.DateTimeField(default=timezone.now)
+    # Set by the tenant middleware at most every ACTIVE_EVERY, for the members list.
+    last_active = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -74,6 +79,9 @@ class AuditEntry(models.Model):
         MEMBER_JOINED = "member.joined", "Member joined"
         MEMBER_ROLE_CHANGED = "member.role_changed", "Role changed"
         MEMBER_REMOVED = "member.removed", "Member removed"
+        MEMBER_LEFT = "member.left", "Member left"
+        OWNERSHIP_TRANSFERRED = "ownership.transferred", "Ownership transferred"
+        INVITATION_REVOKED = "invitation.revoked", "Invitation revoked"
         DOCUMENT_UPLOADED = "document.uploaded", "Document uploaded"
         DOCUMENT_DELETED = "document.deleted", "Document deleted"
         DOCUMENT_REINDEXED = "document.reindexed", "Document re-indexed"
@@ -99,3 +107,64 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor_email or 'system'}"
+
+    def detail_items(self) -> list[tuple[str, str]]:
+        """The details as (name, text) pairs for display; old/new pairs read 'old → new'."""
+        items = []
+        for key, value in (self.details or {}).items():
+            if isinstance(value, dict) and set(value) == {"old", "new"}:
+                value = f"{value['old'] or '—'} → {value['new'] or '—'}"
+            items.append((key.replace("_", " "), str(value)))
+        return items
+
+
+INVITATION_TTL = timedelta(days=7)
+
+
+class Invitation(models.Model):
+    """An emailed invitation to join a tenant. The link's token is stored only as a SHA-256 hash.
+
+    Pending means neither accepted nor revoked; a pending invitation past `expires` can be re-sent
+    (new token, new expiry). At most one pending invitation per (tenant, email).
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    sent = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    accepted = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email"],
+                condition=models.Q(accepted__isnull=True, revoked__isnull=True),
+                name="invitation_one_pending",
+            ),
+        ]
+        indexes = [
+            # The members page: a tenant's pending invitations, newest first.
+            models.Index(fields=["tenant", "-created"], name="invitation_tenant_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.tenant} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted is None and self.revoked is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires <= timezone.now()

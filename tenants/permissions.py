@@ -1,0 +1,114 @@
+"""Who may do what in a workspace: the one place the role rules live.
+
+- An owner may do everything.
+- An admin may manage members (but not owners), documents, settings and quotas, and read the audit log.
+- A member may upload, chat and see their own usage.
+
+Views use `@require_role(...)` for the coarse check; object-level checks (may this admin
+change that person?) call the `can_*` functions, which the team services re-check under lock.
+Other apps import from here rather than comparing roles themselves.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+
+from tenants.models import Membership
+
+Role = Membership.Role
+OWNER = Role.OWNER
+ADMIN = Role.ADMIN
+MEMBER = Role.MEMBER
+MANAGERS = (OWNER, ADMIN)
+
+
+def is_manager(actor: Membership) -> bool:
+    return actor.role in MANAGERS
+
+
+def can_manage_members(actor: Membership, target: Membership | None = None) -> bool:
+    """Owners manage anyone; admins manage admins and members, never owners."""
+    if actor.role == OWNER:
+        return True
+    return actor.role == ADMIN and (target is None or target.role != OWNER)
+
+
+def can_grant_role(actor: Membership, role: str) -> bool:
+    """Owners grant any role; admins grant admin or member, never owner."""
+    if actor.role == OWNER:
+        return role in Role.values
+    return actor.role == ADMIN and role in (ADMIN, MEMBER)
+
+
+def grantable_roles(actor: Membership) -> list[tuple[str, str]]:
+    return [(value, label) for value, label in Role.choices if can_grant_role(actor, value)]
+
+
+def can_invite(actor: Membership, role: str | None = None) -> bool:
+    return can_manage_members(actor) and (role is None or can_grant_role(actor, role))
+
+
+def can_transfer_ownership(actor: Membership) -> bool:
+    return actor.role == OWNER
+
+
+def can_manage_settings(actor: Membership) -> bool:
+    return is_manager(actor)
+
+
+def can_delete_workspace(actor: Membership) -> bool:
+    return actor.role == OWNER
+
+
+def can_view_audit(actor: Membership) -> bool:
+    return is_manager(actor)
+
+
+def can_manage_documents(actor: Membership) -> bool:
+    """Delete or re-index any document of the workspace (not only one's own)."""
+    return is_manager(actor)
+
+
+def can_upload(actor: Membership) -> bool:
+    return actor.role in Role.values
+
+
+def can_chat(actor: Membership) -> bool:
+    return actor.role in Role.values
+
+
+def can_view_usage(actor: Membership, user_id: int | None = None) -> bool:
+    """Managers see everyone's usage; a member sees only their own (`user_id` = theirs)."""
+    return is_manager(actor) or (user_id is not None and user_id == actor.user_id)
+
+
+def can_manage_quota(actor: Membership) -> bool:
+    return is_manager(actor)
+
+
+def _who(roles: tuple[str, ...]) -> str:
+    labels = [Role(role).label.lower() + "s" for role in roles]
+    return " and ".join(labels).capitalize()
+
+
+def require_role(*roles: str, message: str = "") -> Callable[[Callable[..., HttpResponse]], Any]:
+    """Refuse (403) a tenant view unless the request's membership has one of `roles`.
+
+    Use under /t/<slug>/ only: the tenant middleware has set request.membership (and sent
+    anonymous users to log in, and non-members to a 404) before this runs.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+            membership = getattr(request, "membership", None)
+            if membership is None or membership.role not in roles:
+                raise PermissionDenied(message or f"{_who(roles)} only: your role cannot do this.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
