@@ -131,7 +131,9 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_postgres.core.PostgresChannelLayer",
-            **{k: v for k, v in DATABASES["default"].items() if k != "TEST"},
+            # The database settings themselves (not a copy): the layer is built on first use, so
+            # under the test runner it follows the test database's NAME.
+            "CONFIG": DATABASES["default"],
         }
     }
 RATELIMIT_USE_CACHE = "default"
@@ -204,6 +206,10 @@ if not 0 <= CHUNK_OVERLAP < CHUNK_TOKEN_SIZE:
 TOP_K = envcheck.positive_int("TOP_K", default=6)
 MAX_CONTEXT_TOKENS = envcheck.positive_int("MAX_CONTEXT_TOKENS", default=8000)
 RATE_LIMIT_PER_MINUTE = envcheck.positive_int("RATE_LIMIT_PER_MINUTE", default=50)
+# Ingestion crash safety: a worker holds a document under a lease it renews every third of this
+# many seconds; a document whose lease ran out (its worker died) is re-queued by the next worker's
+# recovery sweep. See README "Document ingestion".
+DOCUMENT_LEASE_SECONDS = envcheck.positive_int("DOCUMENT_LEASE_SECONDS", default=30)
 # Uploads larger than this are streamed to a temporary file, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
