@@ -132,12 +132,23 @@ class OpenAIEmbedder:
 
 
 @cache
-def _embedder(api_key: str, model: str, dimensions: int) -> Embedder:
+def _embedder(api_key: str, model: str, dimensions: int, *client_settings: object) -> Embedder:
     if not api_key:
         return OfflineEmbedder(dimensions)
     return OpenAIEmbedder(model, dimensions)
 
 
 def get_embedder() -> Embedder:
-    """The configured provider: offline when OPENAI_API_KEY is unset."""
-    return _embedder(settings.OPENAI_API_KEY, settings.EMBEDDING_MODEL, settings.EMBEDDING_DIMENSIONS)
+    """The configured provider: offline when OPENAI_API_KEY is unset.
+
+    Cached per configuration: every setting the client is built from is part of the key, so a
+    changed base URL or timeout (override_settings in tests) gets a new client.
+    """
+    return _embedder(
+        settings.OPENAI_API_KEY,
+        settings.EMBEDDING_MODEL,
+        settings.EMBEDDING_DIMENSIONS,
+        settings.OPENAI_BASE_URL,
+        settings.OPENAI_TIMEOUT,
+        settings.OPENAI_MAX_RETRIES,
+    )

@@ -41,6 +41,15 @@ class Document(models.Model):
     chunks_embedded = models.PositiveIntegerField(default=0)
     embedding_model = models.CharField(max_length=100, blank=True)
     embedding_tokens = models.PositiveBigIntegerField(default=0)
+    # Who asked for the current (or last) indexing run: the uploader, or whoever re-indexed it.
+    # Its embedding tokens are metered to them; None for operators (commands, admin).
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The lease of the run that holds this document while it is processing (see documents/recovery.py):
+    # the worker renews lease_expires while it is alive, and writes only while lease_token is its own.
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires = models.DateTimeField(null=True, blank=True, editable=False)
 
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)
@@ -60,6 +69,21 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.PROCESSING)
+
+    @property
+    def percent(self) -> int:
+        """Overall progress for the bar: extraction is the first fifth, embedding the rest."""
+        if self.status == self.Status.READY:
+            return 100
+        if self.status != self.Status.PROCESSING or not self.page_count:
+            return 0
+        extracted = 20 * self.pages_done // self.page_count
+        embedded = 80 * self.chunks_embedded // self.chunks_total if self.chunks_total else 0
+        return min(99, extracted + embedded)
 
 
 class Chunk(models.Model):

@@ -1,0 +1,246 @@
+"""The ingestion pipeline: one run turns a queued document into searchable chunks.
+
+1. Claim: a conditional update moves the document from queued to processing under a fresh lease
+   token. A duplicate task, or a second worker, finds nothing to claim and stops.
+2. Extract the text of each page with pypdfium2 (progress: pages done of page count).
+3. Chunk it with tiktoken; every chunk knows its first and last page.
+4. Embed the chunks in batches (progress: chunks embedded of chunks total).
+5. Commit, in one transaction: check that the lease is still ours, delete the document's old
+   chunks, bulk-insert the new ones, mark it ready and meter the embedding tokens. Search sees
+   the old chunks or the new ones, never a mix, and a re-run never duplicates them.
+
+While the run lives, a heartbeat thread renews the lease (documents/recovery.py re-queues a
+document whose lease ran out because its worker died). Every progress write is conditional on
+the lease token, so a run whose document was deleted or taken over stops at its next write.
+"""
+
+import logging
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from documents import chunking, live, pdf
+from documents.embeddings import EmbeddingError, Embeddings, get_embedder
+from documents.models import Chunk, Document
+from usage import metering
+
+logger = logging.getLogger(__name__)
+
+Status = Document.Status
+Listener = Callable[[Document], None]
+NO_TEXT = "no extractable text; OCR is not supported"
+UNEXPECTED = "Indexing stopped on an unexpected error; the worker's log has the details."
+PROGRESS_FIELDS = ("page_count", "pages_done", "chunks_total", "chunks_embedded")
+_WORD = re.compile(r"\w")
+
+
+class RunAborted(Exception):
+    """The document was deleted or is no longer this run's: stop without writing."""
+
+
+class IngestFailed(Exception):
+    """The document cannot be indexed; the message is shown as its failure reason."""
+
+
+def lease_until() -> datetime:
+    return timezone.now() + timedelta(seconds=settings.DOCUMENT_LEASE_SECONDS)
+
+
+@dataclass
+class Run:
+    document: Document
+    token: uuid.UUID
+    listener: Listener | None = None
+    throttle: live.Throttle = field(default_factory=live.Throttle)
+
+    def progress(self, *, force: bool = False, **fields: Any) -> None:
+        """Record progress in memory; write and push it at most a few times a second."""
+        for name, value in fields.items():
+            setattr(self.document, name, value)
+        if not self.throttle.ready(force=force):
+            return
+        values = {name: getattr(self.document, name) for name in PROGRESS_FIELDS}
+        if not self.owned().update(**values, lease_expires=lease_until(), updated=timezone.now()):
+            raise RunAborted
+        self.announce()
+
+    def owned(self) -> Any:
+        return Document.objects.filter(pk=self.document.pk, lease_token=self.token)
+
+    def announce(self) -> None:
+        live.push_state(self.document)
+        if self.listener:
+            self.listener(self.document)
+
+
+def ingest(document_id: int, listener: Listener | None = None) -> Document | None:
+    """Run the pipeline for one document; None when there was nothing to claim (or it vanished)."""
+    run = claim(document_id, listener)
+    if run is None:
+        return None
+    with heartbeat(run):
+        try:
+            _process(run)
+        except RunAborted:
+            logger.info("Document %s was deleted or taken over; run stopped.", document_id)
+            return None
+        except (pdf.PdfRejected, IngestFailed, EmbeddingError) as exc:
+            fail(run, str(exc))
+        except Exception:
+            logger.exception("Ingesting document %s failed", document_id)
+            fail(run, UNEXPECTED)
+            raise
+    return run.document
+
+
+def claim(document_id: int, listener: Listener | None = None) -> Run | None:
+    token = uuid.uuid4()
+    claimed = Document.objects.filter(pk=document_id, status=Status.QUEUED).update(
+        status=Status.PROCESSING,
+        lease_token=token,
+        lease_expires=lease_until(),
+        pages_done=0,
+        chunks_total=0,
+        chunks_embedded=0,
+        error="",
+        updated=timezone.now(),
+    )
+    if not claimed:
+        return None
+    document = Document.objects.select_related("tenant", "queued_by").get(pk=document_id)
+    run = Run(document, token, listener)
+    run.announce()
+    return run
+
+
+def _process(run: Run) -> None:
+    pages = _extract(run)
+    drafts = chunking.chunk_pages(pages)
+    if not any(_WORD.search(draft.text) for draft in drafts):
+        raise IngestFailed(NO_TEXT)
+    run.progress(force=True, page_count=len(pages), pages_done=len(pages), chunks_total=len(drafts))
+
+    def embedded(count: int) -> None:
+        run.progress(chunks_embedded=run.document.chunks_embedded + count)
+
+    result = get_embedder().embed([draft.text for draft in drafts], on_batch=embedded)
+    _commit(run, drafts, result)
+
+
+def _extract(run: Run) -> list[pdf.Page]:
+    pages = []
+    with _source(run.document) as source:
+        for page in pdf.extract_pages(source):
+            pages.append(page)
+            run.progress(pages_done=page.number)
+    return pages
+
+
+@contextmanager
+def _source(document: Document) -> Iterator[pdf.Source]:
+    """A local path when the storage has one (pypdfium2 then reads lazily), else the bytes."""
+    if not document.file or not document.file.storage.exists(document.file.name):
+        raise IngestFailed("The uploaded file is missing from storage; upload it again.")
+    try:
+        path = document.file.path
+    except NotImplementedError:
+        path = ""
+    if path:
+        yield path
+        return
+    with document.file.open("rb") as handle:
+        yield handle.read()
+
+
+def _commit(run: Run, drafts: list[chunking.Draft], result: Embeddings) -> None:
+    document = run.document
+    with transaction.atomic():
+        if not run.owned().select_for_update().exists():
+            raise RunAborted
+        Chunk.objects.filter(document_id=document.pk).delete()
+        Chunk.objects.bulk_create(_chunks(document, drafts, result), batch_size=500)
+        _mark_ready(document, result)
+        metering.record(
+            document.tenant,
+            document.queued_by,
+            metering.Kind.DOCUMENT_EMBEDDING,
+            result.model,
+            result.tokens,
+            document=document,
+        )
+    run.announce()
+
+
+def _chunks(document: Document, drafts: list[chunking.Draft], result: Embeddings) -> Iterator[Chunk]:
+    for draft, vector in zip(drafts, result.vectors, strict=True):
+        yield Chunk(
+            tenant_id=document.tenant_id,
+            document_id=document.pk,
+            ordinal=draft.ordinal,
+            text=draft.text,
+            page_start=draft.page_start,
+            page_end=draft.page_end,
+            token_count=draft.token_count,
+            embedding=vector,
+            embedding_model=result.model,
+        )
+
+
+def _mark_ready(document: Document, result: Embeddings) -> None:
+    document.status = Status.READY
+    document.chunks_embedded = document.chunks_total
+    document.embedding_model = result.model
+    document.embedding_tokens = result.tokens
+    document.processed = timezone.now()
+    document.lease_token = document.lease_expires = None
+    document.save(
+        update_fields=[
+            "status",
+            *PROGRESS_FIELDS,
+            "embedding_model",
+            "embedding_tokens",
+            "processed",
+            "lease_token",
+            "lease_expires",
+            "updated",
+        ]
+    )
+
+
+def fail(run: Run, reason: str) -> None:
+    now = timezone.now()
+    fields = {"status": Status.FAILED, "error": reason[:2000], "processed": now}
+    if run.owned().update(**fields, lease_token=None, lease_expires=None, updated=now):
+        for name, value in fields.items():
+            setattr(run.document, name, value)
+        run.announce()
+
+
+@contextmanager
+def heartbeat(run: Run) -> Iterator[None]:
+    """Renew the run's lease every third of DOCUMENT_LEASE_SECONDS until the block ends."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(settings.DOCUMENT_LEASE_SECONDS / 3):
+                run.owned().update(lease_expires=lease_until())
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"lease-{run.document.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

@@ -1,0 +1,50 @@
+"""Putting documents on the ingestion queue: after the transaction commits, never before."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from documents.models import Document
+
+Status = Document.Status
+
+
+def enqueue(document_id: int) -> None:
+    """Enqueue `ingest_document` once the current transaction commits (at once outside one)."""
+    from documents.tasks import ingest_document
+
+    transaction.on_commit(lambda: ingest_document.enqueue(document_id))
+
+
+def requeue(documents: Iterable[Document], by: Any = None, *, enqueue_task: bool = True) -> list[Document]:
+    """Queue finished (ready or failed) documents for another run; return the ones queued.
+
+    A document already queued or processing is left alone: its run is on the way. `by` is who
+    asked (metered for the tokens), None for operators.
+    """
+    queued = []
+    for document in documents:
+        if _mark_queued(document, by):
+            queued.append(document)
+            if enqueue_task:
+                enqueue(document.pk)
+    return queued
+
+
+def _mark_queued(document: Document, by: Any) -> bool:
+    fields = {
+        "status": Status.QUEUED,
+        "error": "",
+        "pages_done": 0,
+        "chunks_embedded": 0,
+        "queued_by": by if getattr(by, "pk", None) else None,
+        "updated": timezone.now(),
+    }
+    finished = (Status.READY, Status.FAILED)
+    if Document.objects.filter(pk=document.pk, status__in=finished).update(**fields) != 1:
+        return False
+    for name, value in fields.items():
+        setattr(document, name, value)
+    return True

@@ -1,0 +1,112 @@
+"""Crash recovery: documents whose worker died are queued again.
+
+A run holds its document under a lease that a heartbeat renews every third of
+DOCUMENT_LEASE_SECONDS (documents/pipeline.py). django-tasks-db marks a task RUNNING when a worker
+claims it and has no way to notice that the worker was killed, so that task stays RUNNING forever.
+`sweep()` finds the work such deaths leave behind:
+
+1. A document processing under an expired lease: its worker stopped renewing it, so it is dead.
+   Its task result is marked failed ("worker lost"), and the document is queued again.
+2. A document queued for longer than a lease with no task waiting and none started within a
+   lease: its task was lost (the process died between commit and enqueue, or while starting it).
+   It gets a new task.
+
+Every worker runs a sweeper thread: once at start, then every half lease (see DocumentsConfig).
+Re-queueing is a conditional update, so workers sweeping at once queue a document only once, and
+the pipeline replaces chunks atomically, so the re-run never duplicates them.
+"""
+
+import logging
+import threading
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import close_old_connections, connection, transaction
+from django.db.models import QuerySet
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from documents.models import Document
+from documents.queueing import enqueue
+
+logger = logging.getLogger(__name__)
+
+Status = Document.Status
+WORKER_LOST = "documents.recovery.WorkerLost"
+
+
+def sweep() -> list[int]:
+    """Re-queue the documents of dead runs and lost tasks; return their ids."""
+    recovered = [*_expired_leases(), *_lost_tasks()]
+    for document_id in recovered:
+        logger.warning("Re-queued document %s: its worker or task was lost.", document_id)
+    return recovered
+
+
+def _expired_leases() -> list[int]:
+    recovered = []
+    stale = Document.objects.filter(status=Status.PROCESSING, lease_expires__lt=timezone.now())
+    for document_id, token in stale.values_list("pk", "lease_token"):
+        with transaction.atomic():
+            claimed = Document.objects.filter(pk=document_id, status=Status.PROCESSING, lease_token=token)
+            if claimed.update(
+                status=Status.QUEUED, lease_token=None, lease_expires=None, updated=timezone.now()
+            ):
+                _fail_running_tasks(document_id)
+                enqueue(document_id)
+                recovered.append(document_id)
+    return recovered
+
+
+def _lost_tasks() -> list[int]:
+    recovered = []
+    since = timezone.now() - timedelta(seconds=settings.DOCUMENT_LEASE_SECONDS)
+    for document_id in Document.objects.filter(status=Status.QUEUED, updated__lt=since).values_list(
+        "pk", flat=True
+    ):
+        tasks = _tasks_for(document_id)
+        waiting = tasks.filter(status=TaskResultStatus.READY).exists()
+        starting = tasks.filter(status=TaskResultStatus.RUNNING, started_at__gte=since).exists()
+        if not waiting and not starting:
+            with transaction.atomic():
+                _fail_running_tasks(document_id)
+                enqueue(document_id)
+            recovered.append(document_id)
+    return recovered
+
+
+def _tasks_for(document_id: int) -> "QuerySet[DBTaskResult]":
+    from documents.tasks import ingest_document
+
+    return DBTaskResult.objects.filter(task_path=ingest_document.module_path, args_kwargs__args=[document_id])
+
+
+def _fail_running_tasks(document_id: int) -> None:
+    _tasks_for(document_id).filter(status=TaskResultStatus.RUNNING).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=timezone.now(),
+        exception_class_path=WORKER_LOST,
+        traceback="The worker running this task stopped (it was killed or crashed); "
+        "the document was queued again.",
+    )
+
+
+def start_sweeper() -> threading.Thread:
+    """Sweep now and then every half lease, in a daemon thread of this (worker) process."""
+    thread = threading.Thread(target=_sweep_forever, name="documents-recovery", daemon=True)
+    thread.start()
+    return thread
+
+
+def _sweep_forever() -> None:
+    interval = max(settings.DOCUMENT_LEASE_SECONDS / 2, 0.5)
+    while True:
+        try:
+            close_old_connections()
+            sweep()
+        except Exception:  # the database may be restarting: try again next time
+            logger.exception("Document recovery sweep failed")
+        finally:
+            connection.close()
+        threading.Event().wait(interval)
