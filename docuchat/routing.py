@@ -2,4 +2,6 @@
 
 from django.urls import URLPattern
 
-websocket_urlpatterns: list[URLPattern] = []
+from documents.routing import websocket_urlpatterns as document_routes
+
+websocket_urlpatterns: list[URLPattern] = [*document_routes]

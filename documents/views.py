@@ -1,10 +1,174 @@
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The Documents pages: list and upload, detail, download, re-index and delete."""
 
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.db import transaction
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from documents import live, queueing, uploads
+from documents.embeddings import get_embedder
+from documents.forms import UploadForm
+from documents.models import Document
+from tenants import access, audit
 from tenants.http import TenantRequest
+
+FIRST_CHUNKS = 5
+
+
+@csrf_exempt  # the upload handler must be in place before anything reads the body; see _upload
+@require_http_methods(["GET", "POST"])
+def index(request: TenantRequest) -> HttpResponse:
+    """GET: the Documents page, or only its rows for htmx. POST: upload one or more PDFs."""
+    if request.method == "POST":
+        request.upload_handlers.insert(0, uploads.SizeLimitHandler(request))
+        return _upload(request)
+    return _page(request)
+
+
+@vary_on_headers("HX-Request", "HX-Target")
+def _page(request: TenantRequest) -> HttpResponse:
+    if request.htmx.target == "doc-rows":
+        return render(request, "documents/list.html#rows", _rows_context(request))
+    context = {**_rows_context(request), "form": UploadForm(), **_limits()}
+    return render(request, "documents/list.html", context)
+
+
+@csrf_protect
+def _upload(request: TenantRequest) -> HttpResponse:
+    size_limit: uploads.SizeLimitHandler = request.upload_handlers[0]
+    form = UploadForm(request.POST, request.FILES)
+    outcomes = [uploads.too_large(name) for name in size_limit.too_large]
+    if form.is_valid():
+        outcomes += [_accept(request, upload) for upload in form.cleaned_data["files"]]
+    if any(outcome.ok for outcome in outcomes):
+        live.push_list_changed(request.tenant)
+    if request.htmx:
+        context = {**_rows_context(request), "outcomes": outcomes, "form": form if not outcomes else None}
+        return render(request, "documents/list.html#upload_response", context)
+    _flash_outcomes(request, outcomes, form)
+    return redirect("documents:list", tenant_slug=request.tenant.slug)
+
+
+def _accept(request: TenantRequest, upload: Any) -> uploads.Outcome:
+    path = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else None
+    return uploads.accept(request.tenant, request.user, upload, path=path)
+
+
+def _flash_outcomes(request: TenantRequest, outcomes: list[uploads.Outcome], form: UploadForm) -> None:
+    for error in form.errors.get("files", []) if not outcomes else []:
+        messages.error(request, error)
+    for outcome in outcomes:
+        if outcome.ok:
+            messages.success(request, f"{outcome.name}: uploaded, queued for indexing.")
+        elif outcome.duplicate:
+            url = _detail_url(outcome.duplicate)
+            text = "{}: this workspace already has this file, as <a href='{}'>{}</a>."
+            messages.warning(request, format_html(text, outcome.name, url, outcome.duplicate.title))
+        else:
+            messages.error(request, f"{outcome.name}: {outcome.error}")
 
 
 @require_GET
-def list(request: TenantRequest) -> HttpResponse:
-    return render(request, "documents/list.html")
+def detail(request: TenantRequest, public_id: UUID) -> HttpResponse:
+    document = access.get_document(request, public_id)
+    chunks = document.chunks.defer("embedding", "search").order_by("ordinal")[:FIRST_CHUNKS]
+    context = {"doc": document, "chunks": chunks, "can_write": access.can_write_document(request, document)}
+    return render(request, "documents/detail.html", context)
+
+
+@require_GET
+def download(request: TenantRequest, public_id: UUID) -> FileResponse:
+    document = access.get_document(request, public_id)
+    return FileResponse(
+        document.file.open("rb"), content_type="application/pdf", filename=document.original_name
+    )
+
+
+@require_POST
+def reindex(request: TenantRequest, public_id: UUID) -> HttpResponse:
+    document = access.get_document(request, public_id, write=True)
+    with transaction.atomic():
+        queued = queueing.requeue([document], by=request.user)
+        if queued:
+            audit.record(
+                request.tenant,
+                request.user,
+                audit.Action.DOCUMENT_REINDEXED,
+                document.title,
+                document=str(document.public_id),
+            )
+    if queued:
+        live.push_state(document)
+        notice, level = f"Re-indexing {document.title}.", "ok"
+    else:
+        notice, level = f"{document.title} is already queued or being indexed.", "warn"
+    if request.htmx:
+        document.can_write = True  # type: ignore[attr-defined]
+        context = {"doc": document, "notice": notice, "level": level, "tenant": request.tenant}
+        return render(request, "documents/list.html#row_response", context)
+    (messages.success if queued else messages.warning)(request, notice)
+    return _back(request, document)
+
+
+@require_POST
+def delete(request: TenantRequest, public_id: UUID) -> HttpResponse:
+    document = access.get_document(request, public_id, write=True)
+    title = document.title
+    with transaction.atomic():
+        document.delete()
+        audit.record(
+            request.tenant, request.user, audit.Action.DOCUMENT_DELETED, title, document=str(public_id)
+        )
+    live.push_list_changed(request.tenant)
+    notice = f"Deleted {title}."
+    if request.htmx and request.POST.get("next") != "detail":
+        return render(request, "documents/list.html#notice", {"notice": notice, "level": "ok", "oob": True})
+    messages.success(request, notice)
+    return redirect("documents:list", tenant_slug=request.tenant.slug)
+
+
+def _back(request: TenantRequest, document: Document) -> HttpResponse:
+    if request.POST.get("next") == "detail":
+        return redirect(_detail_url(document))
+    return redirect("documents:list", tenant_slug=request.tenant.slug)
+
+
+def _detail_url(document: Document) -> str:
+    return reverse(
+        "documents:detail", kwargs={"tenant_slug": document.tenant.slug, "public_id": document.public_id}
+    )
+
+
+def _rows_context(request: TenantRequest) -> dict[str, Any]:
+    documents = list(access.documents(request))
+    for document in documents:
+        document.can_write = access.can_write_document(request, document)  # type: ignore[attr-defined]
+    return {"documents": documents}
+
+
+def _limits() -> dict[str, Any]:
+    return {
+        "max_mb": settings.MAX_FILE_SIZE_MB,
+        "max_bytes": settings.MAX_FILE_SIZE_MB * uploads.MB,
+        "max_pages": settings.MAX_PDF_PAGES,
+        "embedder": embedder_label(),
+    }
+
+
+def embedder_label() -> str:
+    """Which embedding provider is active, in words for the Documents page."""
+    embedder = get_embedder()
+    if embedder.offline:
+        return f"offline embeddings ({embedder.model}, computed on this server)"
+    if settings.OPENAI_BASE_URL:
+        return f"{embedder.model} on an OpenAI-compatible server"
+    return f"OpenAI {embedder.model}"

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from django.db.models import QuerySet
 
+    from documents.models import Document
     from tenants.http import TenantRequest
     from tenants.models import Invitation, Membership
     from usage.models import UsageRecord
@@ -59,3 +60,27 @@ def get_invitation(request: "TenantRequest", public_id: "UUID", *, write: bool =
     if write and not can_invite(request.membership, invitation.role):
         raise PermissionDenied("Your role cannot manage this invitation.")
     return invitation
+
+
+def documents(request: "TenantRequest") -> "QuerySet[Document]":
+    """This tenant's documents, newest first (every member sees every document of the workspace)."""
+    from documents.models import Document
+
+    return Document.objects.filter(tenant=request.tenant).select_related("tenant").order_by("-created")
+
+
+def can_write_document(request: "TenantRequest", document: "Document") -> bool:
+    """Its uploader and the workspace's owners and admins may delete or re-index a document."""
+    return request.membership.is_manager or document.uploaded_by_id == request.user.pk
+
+
+def get_document(request: "TenantRequest", public_id: "UUID", *, write: bool = False) -> "Document":
+    """A document of the request's tenant by its public id, or 404; with write=True, 403 unless
+    the user may change it (see can_write_document)."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    document = get_object_or_404(documents(request).select_related("uploaded_by"), public_id=public_id)
+    if write and not can_write_document(request, document):
+        raise PermissionDenied("Only its uploader or a workspace admin can change this document.")
+    return document
