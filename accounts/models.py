@@ -1,5 +1,6 @@
 import hmac
 import secrets
+from collections.abc import Iterator
 from datetime import timedelta
 
 from django.conf import settings
@@ -39,6 +40,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Bumped by "log out of all sessions": it is part of the session auth hash, so every
+    # session signed in before the bump stops verifying (HTTP and WebSocket alike).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = UserManager()
 
@@ -50,6 +54,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.display_name or self.email.split("@")[0]
+
+    def get_session_auth_hash(self) -> str:
+        return self._with_generation(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for fallback in super().get_session_auth_fallback_hash():
+            yield self._with_generation(fallback)
+
+    def _with_generation(self, session_hash: str) -> str:
+        # Generation 0 keeps Django's own hash, so sessions from before this field still verify.
+        if not self.session_generation:
+            return session_hash
+        value = f"{session_hash}:{self.session_generation}"
+        return salted_hmac("accounts.User.session", value, algorithm="sha256").hexdigest()
 
 
 def hash_code(email: str, code: str) -> str:

@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,11 +10,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from accounts.forms import CodeForm, EmailForm
+from accounts.forms import CodeForm, EmailForm, ProfileForm
 from accounts.models import CodeCheck, LoginCode, User, check_code
+from accounts.sessions import end_all_sessions
+from tenants import team
+from tenants.http import AuthedRequest
+from tenants.middleware import resolve_membership
+from tenants.models import Membership
 
 SESSION_EMAIL = "login_email"
 SESSION_NEXT = "login_next"
+# Set by an invitation link: the invited email, filled in on the sign-in form.
+SESSION_EMAIL_HINT = "login_email_hint"
+# Session keys that survive logging out, so "log out and sign in as the invited email" works.
+KEEP_ACROSS_LOGOUT = ("invite_token", SESSION_EMAIL_HINT)
 RATE_LIMITED = "Too many code requests. Please wait a few minutes before asking for another code."
 
 
@@ -38,7 +49,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     """Step 1: ask for an email and send a code. Known and unknown emails look identical."""
     if request.user.is_authenticated:
         return redirect(settings.LOGIN_REDIRECT_URL)
-    form = EmailForm(request.POST or None)
+    form = EmailForm(request.POST or None, initial={"email": request.session.get(SESSION_EMAIL_HINT, "")})
     next_url = request.GET.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         request.session[SESSION_NEXT] = next_url
@@ -93,5 +104,48 @@ def _sign_in(request: HttpRequest, email: str) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    kept = {key: request.session[key] for key in KEEP_ACROSS_LOGOUT if key in request.session}
     logout(request)
+    request.session.update(kept)
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        return redirect(next_url)
+    return redirect("accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def account(request: AuthedRequest) -> HttpResponse:
+    """Display name, the person's workspaces (with leave), and logging out everywhere."""
+    user = request.user
+    form = ProfileForm(request.POST or None, initial={"display_name": user.display_name})
+    if request.method == "POST" and form.is_valid():
+        user.display_name = form.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+        messages.success(request, "Your display name is saved.")
+        return redirect("accounts:account")
+    memberships = Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
+    status = 400 if form.errors else 200
+    return render(request, "accounts/account.html", {"form": form, "memberships": memberships}, status=status)
+
+
+@require_POST
+@login_required
+def leave_workspace(request: AuthedRequest) -> HttpResponse:
+    membership = resolve_membership(request.user, request.POST.get("tenant", ""))  # 404 unless a member
+    try:
+        team.leave(membership)
+    except team.TeamError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"You left {membership.tenant.name}.")
+    return redirect("accounts:account")
+
+
+@require_POST
+@login_required
+def end_sessions(request: AuthedRequest) -> HttpResponse:
+    end_all_sessions(request.user)
+    logout(request)
+    messages.success(request, "You are logged out of every session, on every device.")
     return redirect("accounts:login")
