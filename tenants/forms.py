@@ -1,8 +1,15 @@
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from tenants.models import RESERVED_SLUGS, Tenant
+from tenants.models import RESERVED_SLUGS, AuditEntry, Membership, Tenant
+from tenants.permissions import grantable_roles
+
+INSTRUCTIONS_MAX = 2000
+SYSTEM = "system"  # the actor filter's value for entries with no actor (operators, the system)
 
 
 def validate_new_slug(slug: str) -> str:
@@ -36,3 +43,97 @@ class WorkspaceForm(forms.Form):
         except ValidationError as exc:
             self.add_error("slug", exc)
         return data
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email", max_length=254)
+    role = forms.ChoiceField(label="Role", choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+    def __init__(self, *args: Any, actor: Membership, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Offer only the roles this person may grant; any other role is refused (403) by the
+        # invitation service, not passed off as a form error.
+        self.fields["role"].widget.choices = grantable_roles(actor)
+        self.fields["email"].widget.attrs.update(placeholder="colleague@example.com", autocomplete="off")
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices, error_messages={
+        "invalid_choice": "Choose owner, admin or member.",
+        "required": "Choose owner, admin or member.",
+    })  # fmt: skip
+
+
+class PlainNewlinesField(forms.CharField):
+    """Browsers send a newline as CRLF but count it as one character: store (and count) LF."""
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).replace("\r\n", "\n")
+
+
+class SettingsForm(forms.ModelForm):
+    default_model = forms.ChoiceField(label="Default chat model", required=False)
+
+    class Meta:
+        model = Tenant
+        fields = ["name", "assistant_instructions", "default_model"]
+        field_classes = {"assistant_instructions": PlainNewlinesField}
+        labels = {"name": "Workspace name", "assistant_instructions": "Assistant instructions"}
+        help_texts = {
+            "assistant_instructions": "Added to the start of the assistant's system prompt in every chat, "
+            "e.g. “Answer in French” or “Our fiscal year starts in April”.",
+        }
+        error_messages = {
+            "name": {"required": "The workspace needs a name."},
+            "assistant_instructions": {
+                "max_length": "Keep the instructions to %(limit_value)d characters or fewer "
+                "(they are %(show_value)d now).",
+            },
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        default = settings.OPENAI_MODEL
+        self.fields["default_model"].choices = [("", f"Server default ({default})")] + [
+            (model, model) for model in settings.ALLOWED_MODELS
+        ]
+        self.fields["default_model"].error_messages["invalid_choice"] = (
+            "Choose one of the allowed models: " + ", ".join(settings.ALLOWED_MODELS) + "."
+        )
+        instructions = self.fields["assistant_instructions"].widget
+        instructions.attrs.update(rows=8, maxlength=INSTRUCTIONS_MAX, **{"data-charcount": INSTRUCTIONS_MAX})
+
+    def changes(self) -> dict[str, dict[str, str]]:
+        """{field: {"old": ..., "new": ...}} for each field the form changed."""
+        return {
+            field: {"old": self.initial.get(field) or "", "new": self.cleaned_data.get(field) or ""}
+            for field in self.changed_data
+            if (self.initial.get(field) or "") != (self.cleaned_data.get(field) or "")
+        }
+
+
+class DeleteWorkspaceForm(forms.Form):
+    confirm = forms.CharField(label="Type the workspace address to confirm", max_length=50)
+
+    def __init__(self, *args: Any, slug: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slug = slug
+        self.fields["confirm"].widget.attrs.update(autocomplete="off", placeholder=slug)
+
+    def clean_confirm(self) -> str:
+        if self.cleaned_data["confirm"].strip() != self.slug:
+            raise ValidationError(f"Type “{self.slug}” exactly to delete this workspace.")
+        return self.slug
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(required=False, label="Action")
+    actor = forms.ChoiceField(required=False, label="Who")
+
+    def __init__(self, *args: Any, actors: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "All actions"), *AuditEntry.Action.choices]
+        self.fields["actor"].choices = [("", "Everyone")] + [(a or SYSTEM, a or "System") for a in actors]

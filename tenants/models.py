@@ -110,8 +110,11 @@ class AuditEntry(models.Model):
 
     def detail_items(self) -> list[tuple[str, str]]:
         """The details as (name, text) pairs for display; old/new pairs read 'old → new'."""
+        details = dict(self.details or {})
+        if "old" in details and "new" in details:
+            details = {"change": {"old": details.pop("old"), "new": details.pop("new")}, **details}
         items = []
-        for key, value in (self.details or {}).items():
+        for key, value in details.items():
             if isinstance(value, dict) and set(value) == {"old", "new"}:
                 value = f"{value['old'] or '—'} → {value['new'] or '—'}"
             items.append((key.replace("_", " "), str(value)))

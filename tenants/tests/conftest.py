@@ -1,0 +1,42 @@
+"""Extra people for the team tests, on top of the shared cast."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import User
+from docuchat.testing import Cast
+from tenants.models import Membership
+
+
+@dataclass
+class Team:
+    """Acme's people by role: owner, admin, member, plus `colleague`, a second member to act on."""
+
+    cast: Cast
+    owner: Membership
+    admin: Membership
+    member: Membership
+    colleague: Membership
+
+
+def add(cast: Cast, email: str, role: str) -> Membership:
+    return Membership.objects.create(tenant=cast.acme, user=User.objects.for_email(email), role=role)
+
+
+@pytest.fixture
+def team(cast: Cast) -> Team:
+    return Team(
+        cast=cast,
+        owner=Membership.objects.get(tenant=cast.acme, user=cast.owner),
+        admin=add(cast, "admin@acme.test", Membership.Role.ADMIN),
+        member=Membership.objects.get(tenant=cast.acme, user=cast.member),
+        colleague=add(cast, "colleague@acme.test", Membership.Role.MEMBER),
+    )
+
+
+@pytest.fixture(autouse=True)
+def in_memory_channel_layer(settings) -> None:
+    """revoke_sockets runs after commits in these tests: keep it off the database-backed layer,
+    whose connection pool would outlive the test (and block dropping the test database)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
