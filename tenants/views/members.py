@@ -6,6 +6,7 @@ the page) and, through htmx, swaps the #team panel in place. Refusals keep their
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +16,8 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -43,6 +46,15 @@ class MemberRow:
     can_manage: bool
     roles: list[tuple[str, str]]
     can_transfer: bool
+
+    @property
+    def last_seen(self) -> str:
+        last = self.membership.last_active
+        if last is None:
+            return "Never"
+        if timezone.now() - last < timedelta(minutes=1):
+            return "Just now"
+        return f"{timesince(last)} ago"
 
 
 def _rows(me: Membership) -> list[MemberRow]:
