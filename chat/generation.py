@@ -1,0 +1,162 @@
+"""Answer generation: OpenAI chat completions streamed (or any compatible server), or offline.
+
+`stream_answer` yields the answer's text as it comes and fills in a Usage at the end. It raises
+GenerationError, with a message fit for the page, when the model fails. Retries happen only before
+the first token: the SDK retries the request itself (OPENAI_MAX_RETRIES, on connection errors,
+408/409/429 and 5xx) and nothing retries a stream once it has begun.
+"""
+
+import asyncio
+import logging
+import re
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from chat.prompt import Prompt
+from chat.retrieval import STOPWORDS, WORD, Hit
+from docuchat.lib.tokens import count_tokens
+
+log = logging.getLogger(__name__)
+
+OFFLINE_MODEL = "offline-extractive"
+OFFLINE_NOTICE = (
+    "**No language model is configured** (OPENAI_API_KEY is not set), so this answer quotes the most "
+    "relevant passages of your documents instead of writing one."
+)
+NO_SOURCES_ANSWER = (
+    "I could not find anything in this workspace's documents that answers this, so I will not "
+    "guess. Try other words, or check that the document that covers it has been uploaded."
+)
+OFFLINE_PASSAGES = 3
+PASSAGE_WORDS = 70
+SENTENCE = re.compile(r"(?<=[.!?。])\s+")
+
+
+class GenerationError(Exception):
+    """The model failed; str() is the message shown in the page."""
+
+
+@dataclass
+class Usage:
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    exact: bool = False  # reported by the API, not counted by us
+
+
+def is_offline() -> bool:
+    return not settings.OPENAI_API_KEY
+
+
+def stream_answer(prompt: Prompt, question: str, model: str, usage: Usage) -> AsyncIterator[str]:
+    """The answer's text pieces; `usage` is complete once the iterator is exhausted."""
+    if not prompt.has_sources:
+        return stream_text(NO_SOURCES_ANSWER, usage, model="")
+    if is_offline():
+        usage.prompt_tokens = prompt.tokens
+        return stream_text(extractive_answer(question, prompt.hits), usage, model=OFFLINE_MODEL)
+    return stream_openai(prompt, model, usage)
+
+
+async def stream_text(text: str, usage: Usage, *, model: str) -> AsyncIterator[str]:
+    """Stream a text we wrote ourselves, word by word, counting its tokens like a model's."""
+    usage.model = model
+    for piece in re.findall(r"\s*\S+", text):
+        yield piece
+        await asyncio.sleep(0)
+    usage.completion_tokens = count_tokens(text) if model else 0
+
+
+async def stream_openai(prompt: Prompt, model: str, usage: Usage) -> AsyncIterator[str]:
+    import openai
+
+    usage.model = model
+    try:
+        stream = await client().chat.completions.create(
+            model=model, messages=prompt.messages, stream=True, stream_options={"include_usage": True}
+        )
+        async for chunk in stream:
+            if chunk.usage:
+                usage.model = chunk.model or model
+                usage.prompt_tokens = chunk.usage.prompt_tokens
+                usage.completion_tokens = chunk.usage.completion_tokens
+                usage.exact = True
+            for choice in chunk.choices:
+                if choice.delta and choice.delta.content:
+                    yield choice.delta.content
+                if choice.finish_reason == "content_filter":
+                    raise GenerationError("The model's content filter stopped this answer.")
+    except openai.APIError as exc:
+        raise GenerationError(describe(exc)) from exc
+
+
+def describe(exc: Exception) -> str:
+    """A sentence for the page that says what went wrong with the model call."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return f"The model did not answer in time ({settings.OPENAI_TIMEOUT:g} s). Try again."
+    if isinstance(exc, openai.RateLimitError):
+        return "The model provider is rate-limiting us right now (429). Try again in a moment."
+    if isinstance(exc, openai.APIStatusError):
+        body = exc.body if isinstance(exc.body, dict) else {}
+        detail = str(body.get("message") or exc.message or "").strip().rstrip(".")[:200]
+        return f"The model refused the request ({exc.status_code}): {detail}."
+    if isinstance(exc, openai.APIConnectionError):
+        return "The model could not be reached (connection failed). Try again."
+    detail = (getattr(exc, "message", "") or str(exc)).strip().rstrip(".")[:200]
+    return f"The model stopped with an error: {detail}."
+
+
+_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple, object]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def client() -> "openai.AsyncOpenAI":  # type: ignore[name-defined]  # noqa: F821
+    """One AsyncOpenAI per event loop and configuration, so connections are pooled and reused."""
+    from openai import AsyncOpenAI
+
+    config = (
+        settings.OPENAI_API_KEY,
+        settings.OPENAI_BASE_URL,
+        settings.OPENAI_TIMEOUT,
+        settings.OPENAI_MAX_RETRIES,
+    )
+    per_loop = _clients.setdefault(asyncio.get_running_loop(), {})
+    if config not in per_loop:
+        per_loop[config] = AsyncOpenAI(
+            api_key=config[0], base_url=config[1] or None, timeout=config[2], max_retries=config[3]
+        )
+    return per_loop[config]  # type: ignore[return-value]
+
+
+def extractive_answer(question: str, hits: Sequence[Hit]) -> str:
+    """Offline mode: the best passages of the best sources, quoted and cited, under a plain notice."""
+    words = {w for w in WORD.findall(question.lower()) if w not in STOPWORDS}
+    quotes = [
+        f"> {best_passage(hit.text, words)} [{n}]" for n, hit in enumerate(hits[:OFFLINE_PASSAGES], start=1)
+    ]
+    return "\n\n".join([OFFLINE_NOTICE, *quotes])
+
+
+def best_passage(text: str, words: set[str]) -> str:
+    """The sentence that shares most words with the question, with what follows, about PASSAGE_WORDS."""
+    sentences = [s for s in SENTENCE.split(" ".join(text.split())) if s]
+    if not sentences:
+        return ""
+
+    def overlap(i: int) -> int:
+        return len(words & set(WORD.findall(sentences[i].lower())))
+
+    start = max(range(len(sentences)), key=lambda i: (overlap(i), -i))
+    passage: list[str] = []
+    for sentence in sentences[start:]:
+        passage.extend(sentence.split())
+        if len(passage) >= PASSAGE_WORDS // 2:
+            break
+    cut = passage[:PASSAGE_WORDS]
+    return " ".join(cut) + (" …" if len(passage) > PASSAGE_WORDS else "")

@@ -1,0 +1,209 @@
+"""Retrieval: the one search over a tenant's chunks.
+
+Hybrid: pgvector nearest neighbours (HNSW with pgvector 0.8's iterative index scan, so that the
+tenant filter cannot starve the result) fused with PostgreSQL full-text search by reciprocal rank.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from pgvector.django import CosineDistance
+
+from documents.embeddings import get_embedder
+from documents.models import Chunk
+from tenants.models import Tenant
+from usage.metering import Kind
+from usage.metering import record as meter
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: 1 / (RRF_K + rank)
+CANDIDATES_PER_RESULT = 4  # each half ranks k * this many chunks before fusing
+SNIPPET_CHARS = 240
+MAX_TERMS = 24
+# Nearest chunks farther than this (cosine distance) are not evidence of anything: with the
+# offline embedder they share no content word with the question, and with OpenAI's
+# text-embedding-3 models they are about something else. Full-text matches count regardless.
+MAX_DISTANCE = 0.8
+WORD = re.compile(r"\w+", re.UNICODE)
+PHRASE = re.compile(r'"([^"]+)"')
+# 'simple' text search keeps every word of every language; these English function words would
+# otherwise match nearly every chunk and drown the words that matter.
+STOPWORDS = frozenset(
+    " ".join(
+        [
+            "a an and any are as at be been but by can could did do does for from had has have how i if in",
+            "into is it its me my no not of on or our so than that the their them then there these they",
+            "this to was we were what when where which who whom why will with would you your about tell",
+        ]
+    ).split()
+)
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk_id: int
+    document_id: int
+    document_public_id: str
+    title: str
+    text: str
+    page_start: int
+    page_end: int
+    token_count: int
+    score: float
+    distance: float | None  # None when only full-text search found it
+    snippet: str
+
+
+def search(
+    tenant: Tenant | None,
+    query: str,
+    *,
+    documents: Iterable[Any] | None = None,
+    k: int | None = None,
+    user: Any = None,
+) -> list[Hit]:
+    """The top `k` (TOP_K) chunks of `tenant` for `query`; no tenant means nothing at all.
+
+    1. Embed the question with the tenant's provider, metered as a query embedding.
+    2. Rank the tenant's chunks by cosine distance (HNSW) and by full-text match.
+    3. Fuse both rankings by reciprocal rank and keep the best `k`.
+    `documents` (Document objects or ids) narrows the search to those documents of the tenant.
+    """
+    if tenant is None or not query.strip():
+        return []
+    embedded = get_embedder().embed([query])
+    meter(tenant, user, Kind.QUERY_EMBEDDING, embedded.model, embedded.tokens)
+    return hybrid_search(tenant, query, embedded.vectors[0], model=embedded.model, documents=documents, k=k)
+
+
+def hybrid_search(
+    tenant: Tenant,
+    query: str,
+    vector: Sequence[float],
+    *,
+    model: str,
+    documents: Iterable[Any] | None = None,
+    k: int | None = None,
+) -> list[Hit]:
+    """Steps 2 and 3 of `search`, for a question already embedded with `model`."""
+    k = k or settings.TOP_K
+    scope = tenant_chunks(tenant, documents)
+    limit = k * CANDIDATES_PER_RESULT
+    with transaction.atomic():
+        use_iterative_scan(limit)
+        nearest = list(nearest_chunks(scope.filter(embedding_model=model), vector, limit))
+        matched = list(full_text_chunks(scope, query, limit))
+    close = [(cid, d) for cid, d in nearest if d <= MAX_DISTANCE]
+    fused = fuse([cid for cid, _ in close], matched)[:k]
+    return load_hits(scope, fused, dict(close), query)
+
+
+def tenant_chunks(tenant: Tenant, documents: Iterable[Any] | None = None) -> QuerySet[Chunk]:
+    chunks = Chunk.objects.filter(tenant=tenant)
+    ids = [getattr(d, "pk", d) for d in documents or ()]
+    return chunks.filter(document_id__in=ids) if ids else chunks
+
+
+def use_iterative_scan(limit: int) -> None:
+    """For the current transaction: keep scanning the HNSW graph until `limit` rows pass the filters.
+
+    Without it, the index returns its ef_search nearest rows of *all* tenants and the tenant filter
+    may leave none. relaxed_order may return rows slightly out of order; callers re-sort.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        cursor.execute(f"SET LOCAL hnsw.ef_search = {max(40, int(limit))}")
+
+
+def nearest_query(scope: QuerySet[Chunk], vector: Sequence[float], limit: int) -> QuerySet[Any]:
+    return (
+        scope.annotate(distance=CosineDistance("embedding", list(vector)))
+        .order_by("distance")
+        .values_list("id", "distance")[:limit]
+    )
+
+
+def nearest_chunks(scope: QuerySet[Chunk], vector: Sequence[float], limit: int) -> list[tuple[int, float]]:
+    return sorted(nearest_query(scope, vector, limit), key=lambda row: (row[1], row[0]))
+
+
+def full_text_chunks(scope: QuerySet[Chunk], query: str, limit: int) -> list[int]:
+    terms = websearch_terms(query)
+    if not terms:
+        return []
+    tsquery = SearchQuery(terms, config="simple", search_type="websearch")
+    ranked = (
+        scope.filter(search=tsquery)
+        .annotate(rank=SearchRank(F("search"), tsquery, cover_density=True))
+        .order_by("-rank", "id")
+    )
+    return list(ranked.values_list("id", flat=True)[:limit])
+
+
+def websearch_terms(question: str) -> str:
+    """The question as a websearch_to_tsquery OR-query: quoted phrases kept, function words dropped.
+
+    A question is rarely all in one chunk word for word, so the words are alternatives (ranked by
+    how densely a chunk covers them), not all required.
+    """
+    phrases = [" ".join(WORD.findall(p)) for p in PHRASE.findall(question)]
+    words: list[str] = []
+    for word in WORD.findall(PHRASE.sub(" ", question).lower()):
+        if word not in STOPWORDS and word not in words and (len(word) > 1 or word.isdigit()):
+            words.append(word)
+    parts = [f'"{p}"' for p in phrases if p] + words
+    return " or ".join(parts[:MAX_TERMS])
+
+
+def fuse(*rankings: Sequence[int]) -> list[tuple[int, float]]:
+    """Reciprocal rank fusion: each ranking adds 1 / (RRF_K + rank); best first, ties by id."""
+    scores: dict[int, float] = defaultdict(float)
+    for ranking in rankings:
+        for rank, chunk_id in enumerate(ranking, start=1):
+            scores[chunk_id] += 1 / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def load_hits(
+    scope: QuerySet[Chunk], fused: list[tuple[int, float]], distances: dict[int, float], query: str
+) -> list[Hit]:
+    rows = scope.filter(id__in=[cid for cid, _ in fused]).select_related("document")
+    chunks = {chunk.id: chunk for chunk in rows}
+    return [make_hit(chunks[cid], score, distances.get(cid), query) for cid, score in fused if cid in chunks]
+
+
+def make_hit(chunk: Chunk, score: float, distance: float | None, query: str) -> Hit:
+    return Hit(
+        chunk_id=chunk.id,
+        document_id=chunk.document_id,
+        document_public_id=str(chunk.document.public_id),
+        title=chunk.document.title,
+        text=chunk.text,
+        page_start=chunk.page_start,
+        page_end=chunk.page_end,
+        token_count=chunk.token_count,
+        score=score,
+        distance=distance,
+        snippet=snippet(chunk.text, query),
+    )
+
+
+def snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
+    """About `size` characters of `text` around the first word of the question it contains."""
+    flat = " ".join(text.split())
+    if len(flat) <= size:
+        return flat
+    lowered = flat.lower()
+    words = [w for w in WORD.findall(query.lower()) if w not in STOPWORDS and len(w) > 2]
+    found = [i for i in (lowered.find(w) for w in words) if i >= 0]
+    start = max(0, min(found) - size // 4) if found else 0
+    start = flat.rfind(" ", 0, start) + 1 if start else 0
+    cut = flat[start : start + size]
+    cut = cut[: cut.rfind(" ")] if start + size < len(flat) and " " in cut else cut
+    return ("…" if start else "") + cut + ("…" if start + len(cut) < len(flat) else "")

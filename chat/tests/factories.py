@@ -1,0 +1,49 @@
+"""Documents and chunks built directly (embedded with the configured embedder), not ingested."""
+
+import hashlib
+from collections.abc import Sequence
+
+from django.core.files.base import ContentFile
+
+from docuchat.lib.tokens import count_tokens
+from documents.embeddings import get_embedder
+from documents.models import Chunk, Document
+from tenants.models import Tenant
+
+
+def make_document(tenant: Tenant, title: str, pages: Sequence[str], *, pdf: bytes | None = None) -> Document:
+    """A ready document whose page i+1 is one chunk with text pages[i]."""
+    digest = hashlib.sha256(f"{tenant.pk}:{title}:{pages}".encode()).hexdigest()
+    document = Document.objects.create(
+        tenant=tenant,
+        title=title,
+        sha256=digest,
+        status=Document.Status.READY,
+        page_count=len(pages),
+        chunks_total=len(pages),
+        chunks_embedded=len(pages),
+    )
+    if pdf is not None:
+        document.file.save(f"{document.public_id}.pdf", ContentFile(pdf), save=True)
+    add_chunks(document, pages)
+    return document
+
+
+def add_chunks(document: Document, pages: Sequence[str], *, first: int = 0) -> list[Chunk]:
+    """Chunks `first`, `first`+1, ... of `document`, chunk i on page i+1."""
+    embedded = get_embedder().embed(list(pages))
+    chunks = [
+        Chunk(
+            tenant_id=document.tenant_id,
+            document=document,
+            ordinal=i,
+            text=text,
+            page_start=i + 1,
+            page_end=i + 1,
+            token_count=count_tokens(text),
+            embedding=vector,
+            embedding_model=embedded.model,
+        )
+        for i, (text, vector) in enumerate(zip(pages, embedded.vectors, strict=True), start=first)
+    ]
+    return Chunk.objects.bulk_create(chunks)
