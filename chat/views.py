@@ -1,10 +1,73 @@
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from uuid import UUID
 
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from chat.generation import is_offline
+from chat.models import ChatSession, Message
+from chat.service import effective_model, tenant_documents
+from tenants.access import get_chat_message, get_chat_session
 from tenants.http import TenantRequest
+
+
+def page(request: TenantRequest, session: ChatSession | None) -> HttpResponse:
+    if request.htmx.boosted:
+        # Boosted navigation swaps only the body: load the page whole, with its socket and scripts.
+        return HttpResponseClientRedirect(request.get_full_path())
+    sessions = ChatSession.objects.owned_by(request.tenant, request.user).order_by("-updated", "-id")
+    context = {
+        "session": session,
+        "sessions": sessions,
+        "chat_messages": session.messages.all() if session else [],
+        "documents": tenant_documents(request.tenant),
+        "chosen": set(session.documents.values_list("pk", flat=True)) if session else set(),
+        "models": [] if is_offline() else settings.ALLOWED_MODELS,
+        "current_model": effective_model(session or ChatSession(), request.tenant),
+        "offline": is_offline(),
+    }
+    return render(request, "chat/index.html", context)
 
 
 @require_GET
 def index(request: TenantRequest) -> HttpResponse:
-    return render(request, "chat/index.html")
+    """A new chat: the session is created when its first question is sent."""
+    return page(request, None)
+
+
+@require_GET
+def session(request: TenantRequest, session_id: UUID) -> HttpResponse:
+    return page(request, get_chat_session(request, session_id))
+
+
+@require_POST
+def rename(request: TenantRequest, session_id: UUID) -> HttpResponse:
+    chat = get_chat_session(request, session_id, write=True)
+    title = " ".join(request.POST.get("title", "").split())
+    if not title or len(title) > 120:
+        return HttpResponse("Give the conversation a title of 1 to 120 characters.", status=400)
+    chat.title = title
+    chat.save(update_fields=["title"])
+    return redirect("chat:session", tenant_slug=request.tenant.slug, session_id=chat.public_id)
+
+
+@require_POST
+def delete(request: TenantRequest, session_id: UUID) -> HttpResponse:
+    get_chat_session(request, session_id, write=True).delete()
+    return redirect("chat:index", tenant_slug=request.tenant.slug)
+
+
+@require_POST
+def feedback(request: TenantRequest, message_id: UUID) -> HttpResponse:
+    """Thumbs up or down on an answer; the same choice again takes it back."""
+    message = get_chat_message(request, message_id, write=True)
+    value = request.POST.get("value", "")
+    if value not in (Message.Feedback.UP, Message.Feedback.DOWN) or not message.is_assistant:
+        return HttpResponse("Feedback is 'up' or 'down', on an answer.", status=400)
+    message.feedback = Message.Feedback.NONE if message.feedback == value else value
+    message.save(update_fields=["feedback"])
+    if not request.htmx:
+        return redirect("chat:session", tenant_slug=request.tenant.slug, session_id=message.session.public_id)
+    return render(request, "chat/index.html#feedback", {"m": message})

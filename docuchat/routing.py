@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern
 
+from chat.routing import websocket_urlpatterns as chat_routes
 from documents.routing import websocket_urlpatterns as document_routes
 
-websocket_urlpatterns: list[URLPattern] = [*document_routes]
+websocket_urlpatterns: list[URLPattern] = [*chat_routes, *document_routes]

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from django.db.models import QuerySet
 
+    from chat.models import ChatSession, Message
     from documents.models import Document
     from tenants.http import TenantRequest
     from tenants.models import Invitation, Membership
@@ -84,3 +85,28 @@ def get_document(request: "TenantRequest", public_id: "UUID", *, write: bool = F
     if write and not can_write_document(request, document):
         raise PermissionDenied("Only its uploader or a workspace admin can change this document.")
     return document
+
+
+def get_chat_session(request: "TenantRequest", public_id: "UUID", *, write: bool = False) -> "ChatSession":
+    """One of the user's own chat sessions in the request's tenant, or 404.
+
+    Sessions are private to the person who started them (even admins cannot read others'), so
+    `write` needs no further check.
+    """
+    from django.shortcuts import get_object_or_404
+
+    from chat.models import ChatSession
+
+    return get_object_or_404(ChatSession.objects.owned_by(request.tenant, request.user), public_id=public_id)
+
+
+def get_chat_message(request: "TenantRequest", public_id: "UUID", *, write: bool = False) -> "Message":
+    """A message of one of the user's own chat sessions in the request's tenant, or 404."""
+    from django.shortcuts import get_object_or_404
+
+    from chat.models import Message
+
+    messages = Message.objects.select_related("session").filter(
+        session__tenant=request.tenant, session__user=request.user
+    )
+    return get_object_or_404(messages, public_id=public_id)

@@ -1,0 +1,129 @@
+"""The chat socket: /ws/t/<tenant_slug>/chat/.
+
+TenantConsumer has already checked the membership (and the asgi stack the origin) on connect.
+Messages are the composer's fields as JSON (htmx ws-send), with an `action`:
+- ask: a question, in a session (or a new one), optionally restricted to documents or a model.
+- regenerate: answer the session's last question again (also "retry" after a failure).
+- stop: cancel the answer being generated; what was streamed so far is kept.
+
+The answer streams from a task, so that "stop" is read while it runs. Tokens go straight to this
+socket (no channel-layer hop per token); one answer at a time per socket. If the socket closes
+mid-stream the task is cancelled, the model request with it, and the partial answer saved.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from chat import fragments, service
+from chat.generation import GenerationError, stream_answer
+from chat.models import Message
+from chat.prompt import Prompt
+from tenants.consumers import TenantConsumer
+
+log = logging.getLogger(__name__)
+
+
+def elapsed_ms(since: float) -> int:
+    return round((time.monotonic() - since) * 1000)
+
+
+class ChatConsumer(TenantConsumer):
+    generation: asyncio.Task[None] | None = None
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        received = time.monotonic()
+        try:
+            data = json.loads(text_data or "")
+            action = str(data.get("action") or "ask")
+        except (ValueError, AttributeError):
+            await self.send(text_data=fragments.alert("That message could not be read."))
+            return
+        if action == "stop":
+            await self.stop()
+        elif action in ("ask", "regenerate"):
+            await self.start(action, data, received)
+        else:
+            await self.send(text_data=fragments.alert(f"Unknown action {action[:40]!r}."))
+
+    @property
+    def busy(self) -> bool:
+        return self.generation is not None and not self.generation.done()
+
+    async def start(self, action: str, data: dict[str, Any], received: float) -> None:
+        if self.busy:
+            await self.send(text_data=fragments.alert("Wait for this answer to finish, or stop it, first."))
+            return
+        try:
+            turn, html = await self.begin(action, data, received)
+        except service.Refused as exc:
+            await self.send(text_data=fragments.alert(str(exc)))
+            return
+        await self.send(text_data=html)
+        self.generation = asyncio.create_task(self.answer(turn))
+
+    @database_sync_to_async
+    def begin(self, action: str, data: dict[str, Any], received: float) -> tuple[service.Turn, str]:
+        start = service.start_ask if action == "ask" else service.start_regenerate
+        turn = start(self.membership, data, received)
+        html = fragments.started(
+            turn.tenant,
+            turn.session,
+            turn.question if action == "ask" else None,
+            turn.answer,
+            new_session=turn.new_session,
+            replaced=turn.replaced,
+        )
+        return turn, html
+
+    async def answer(self, turn: service.Turn) -> None:
+        """Retrieve, stream the answer to the socket, then save it however it ended."""
+        outcome = service.Outcome()
+        prompt: Prompt | None = None
+        try:
+            prompt = await database_sync_to_async(service.prepare)(turn)
+            await self.stream(turn, prompt, outcome)
+        except GenerationError as exc:
+            outcome.status, outcome.error = Message.Status.FAILED, str(exc)
+        except asyncio.CancelledError:
+            outcome.status = Message.Status.CANCELLED
+        except Exception:
+            log.exception("Chat answer %s failed", turn.answer.public_id)
+            outcome.status = Message.Status.FAILED
+            outcome.error = "Something went wrong on our side while answering. Try again."
+        outcome.total_ms = elapsed_ms(turn.received)
+        html = await database_sync_to_async(self.save)(turn, outcome, prompt)
+        if self.open:
+            await self.send(text_data=html)
+
+    async def stream(self, turn: service.Turn, prompt: Prompt, outcome: service.Outcome) -> None:
+        pieces = stream_answer(prompt, turn.question.content, turn.answer.model, outcome.usage)
+        async for piece in pieces:
+            outcome.content += piece
+            await self.send(text_data=fragments.delta(turn.answer, piece))
+            if outcome.first_token_ms is None:
+                outcome.first_token_ms = elapsed_ms(turn.received)
+
+    def save(self, turn: service.Turn, outcome: service.Outcome, prompt: Prompt | None) -> str:
+        answer = service.finish(turn, outcome, prompt)
+        return fragments.finished(turn.tenant, answer)
+
+    @property
+    def open(self) -> bool:
+        return not getattr(self, "closing", False)
+
+    async def stop(self) -> None:
+        """Cancel the answer being generated and wait until it is saved (as stopped)."""
+        task = self.generation
+        if task is not None and not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def disconnect(self, code: int) -> None:
+        self.closing = True
+        await self.stop()
+        await super().disconnect(code)

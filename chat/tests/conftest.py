@@ -1,0 +1,29 @@
+from collections.abc import Iterator
+
+import pytest
+from pytest_django.fixtures import Settings as SettingsWrapper
+
+from chat.tests.fake_llm import FakeLLM
+
+
+@pytest.fixture(autouse=True)
+def in_memory_channel_layer(settings: SettingsWrapper) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture(autouse=True)
+def private_cache(settings: SettingsWrapper) -> None:
+    """Rate-limit counters of one test must not leak into the next (they live in the cache)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
+def llm(settings: SettingsWrapper) -> Iterator[FakeLLM]:
+    """A local OpenAI-compatible server, with the settings pointing the real openai client at it."""
+    fake = FakeLLM().start()
+    settings.OPENAI_API_KEY = f"sk-test-{fake.port}"  # the embedder is cached per key
+    settings.OPENAI_BASE_URL = fake.url
+    settings.OPENAI_TIMEOUT = 2.0
+    settings.OPENAI_MAX_RETRIES = 0
+    yield fake
+    fake.stop()
