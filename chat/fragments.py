@@ -52,9 +52,9 @@ def with_oob(html: str) -> str:
     return html[:tag_end] + ' hx-swap-oob="true"' + html[tag_end:]
 
 
-def session_moved_to_top(session: ChatSession, tenant: Any) -> str:
-    item = partial("session_item", s=session, session=session, tenant=tenant)
-    return delete(f"session-{session.public_id}") + oob("afterbegin:#session-list", item)
+def session_to_top(session: ChatSession, tenant: Any, *, new: bool) -> str:
+    item = oob("afterbegin:#session-list", partial("session_item", s=session, session=session, tenant=tenant))
+    return item if new else delete(f"session-{session.public_id}") + item
 
 
 def started(
@@ -67,7 +67,11 @@ def started(
     replaced: str,
 ) -> str:
     """Everything that changes when a question is accepted, before the first token."""
-    parts = [clear_alert(), session_moved_to_top(session, tenant), composer_actions(streaming=True)]
+    parts = [
+        clear_alert(),
+        session_to_top(session, tenant, new=new_session),
+        composer_actions(streaming=True),
+    ]
     if new_session:
         parts += [
             delete("chat-empty"),

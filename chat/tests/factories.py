@@ -47,3 +47,15 @@ def add_chunks(document: Document, pages: Sequence[str], *, first: int = 0) -> l
         for i, (text, vector) in enumerate(zip(pages, embedded.vectors, strict=True), start=first)
     ]
     return Chunk.objects.bulk_create(chunks)
+
+
+def pdf_bytes(pages: Sequence[str]) -> bytes:
+    """A real PDF (fpdf2) with one page per text."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=12)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 7, text)
+    return bytes(pdf.output())

@@ -141,3 +141,24 @@ def ask_raw(user, message: dict) -> list[str]:
         return frames
 
     return async_to_sync(scenario)()
+
+
+def test_it_uses_the_chosen_model_documents_and_the_workspace_instructions(
+    cast: Cast, llm: FakeLLM, settings
+) -> None:
+    settings.ALLOWED_MODELS = ["gpt-4o-mini", "gpt-4o"]
+    cast.acme.assistant_instructions = "Always answer in one sentence."
+    cast.acme.save()
+    make_document(cast.acme, "Handbook", HANDBOOK)
+    desk = make_document(cast.acme, "Returns desk", ["The refund policy of the returns desk: 60 days."])
+
+    ask(cast.member, "What is the refund policy?", model="gpt-4o", documents=[str(desk.public_id)])
+
+    body = llm.chats[0].body
+    assert body["model"] == "gpt-4o"
+    assert body["messages"][0]["content"].endswith("Always answer in one sentence.")
+    assert "[1] Returns desk" in body["messages"][-1]["content"]
+    assert "Handbook" not in body["messages"][-1]["content"]  # only the chosen document
+    session = ChatSession.objects.get()
+    assert session.model == "gpt-4o" and list(session.documents.all()) == [desk]
+    assert Message.objects.get(role=Message.Role.ASSISTANT).model == "gpt-4o"

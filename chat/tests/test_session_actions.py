@@ -52,7 +52,10 @@ def test_it_stores_thumbs_up_and_down_and_takes_them_back(
 
     response = client.post(url, {"value": "up"}, headers={"HX-Request": "true"})
     answer.refresh_from_db()
-    assert answer.feedback == "up" and 'aria-pressed="true" title="Helpful"' in response.content.decode()
+    assert (
+        answer.feedback == "up"
+        and 'aria-pressed="true" title="This answer helped"' in response.content.decode()
+    )
     client.post(url, {"value": "down"}, headers={"HX-Request": "true"})
     answer.refresh_from_db()
     assert answer.feedback == "down"
