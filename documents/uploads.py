@@ -23,26 +23,58 @@ def max_bytes() -> int:
     return settings.MAX_FILE_SIZE_MB * MB
 
 
+@dataclass(frozen=True)
+class Streamed:
+    """What the upload handler learnt about a file as it streamed past: no second read needed."""
+
+    name: str
+    size: int
+    sha256: str
+    head: bytes
+    tail: bytes
+
+
 class SizeLimitHandler(FileUploadHandler):
     """First in the chain: skips any file past MAX_FILE_SIZE_MB as its bytes stream in.
 
     Raising SkipFile makes Django close (and so delete) what the next handler wrote so far and
-    discard the rest of that file, then carry on with the request's other files.
+    discard the rest of that file, then carry on with the request's other files. On the way it
+    hashes each file and keeps its first and last KiB, for the checks in `accept`.
     """
 
     def __init__(self, request: Any = None) -> None:
         super().__init__(request)
         self.limit = max_bytes()
         self.too_large: list[str] = []
+        self.streamed: list[Streamed] = []
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.sha, self.head, self.tail = hashlib.sha256(), b"", b""
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
         if start + len(raw_data) > self.limit:
             self.too_large.append(self.file_name or "file")
             raise SkipFile()
+        self.sha.update(raw_data)
+        if len(self.head) < pdf.HEADER_WINDOW:
+            self.head += raw_data[: pdf.HEADER_WINDOW - len(self.head)]
+        self.tail = (self.tail + raw_data[-pdf.TRAILER_WINDOW :])[-pdf.TRAILER_WINDOW :]
         return raw_data
 
     def file_complete(self, file_size: int) -> None:
-        return None
+        self.streamed.append(
+            Streamed(self.file_name or "", file_size, self.sha.hexdigest(), self.head, self.tail)
+        )
+
+    def facts_for(self, files: list[Any]) -> list[Streamed | None]:
+        """Each received file's facts, in order (None where they do not match, to be safe)."""
+        facts: list[Streamed | None] = list(self.streamed)
+        facts += [None] * (len(files) - len(facts))
+        return [
+            f if f and (f.name, f.size) == (u.name, u.size) else None
+            for f, u in zip(facts, files, strict=False)
+        ]
 
 
 @dataclass
@@ -64,16 +96,23 @@ def too_large(name: str) -> Outcome:
 
 
 def accept(
-    tenant: Tenant, user: Any, upload: File, *, path: str | None = None, enqueue: bool = True
+    tenant: Tenant,
+    user: Any,
+    upload: File,
+    *,
+    path: str | None = None,
+    streamed: Streamed | None = None,
+    enqueue: bool = True,
 ) -> Outcome:
     """Check one file and store it as a queued document, or say why not; nothing is left half-stored.
 
     `path` is where the bytes already are on disk (a temporary upload or an operator's file), so
-    pypdfium2 can read them without loading the whole file into memory.
+    pypdfium2 can read them without loading the whole file into memory. `streamed`: what the
+    upload handler already learnt (hash, first and last bytes), so the file is not read again.
     """
     name = PurePath(upload.name or "upload.pdf").name
     try:
-        digest, size = _inspect(upload)
+        digest, size = _check_streamed(streamed) if streamed else _inspect(upload)
         if existing := Document.objects.filter(tenant=tenant, sha256=digest).first():
             return Outcome(name, duplicate=existing)
         upload.seek(0)
@@ -106,6 +145,12 @@ def _inspect(upload: File) -> tuple[str, int]:
         tail = (tail + chunk)[-pdf.TRAILER_WINDOW :]
     pdf.check_trailer(tail)
     return sha.hexdigest(), size
+
+
+def _check_streamed(streamed: Streamed) -> tuple[str, int]:
+    pdf.check_header(streamed.head)
+    pdf.check_trailer(streamed.tail)
+    return streamed.sha256, streamed.size
 
 
 def _store(document: Document, upload: File, user: Any) -> Outcome:

@@ -48,7 +48,10 @@ def _upload(request: TenantRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     outcomes = [uploads.too_large(name) for name in size_limit.too_large]
     if form.is_valid():
-        outcomes += [_accept(request, upload) for upload in form.cleaned_data["files"]]
+        files = form.cleaned_data["files"]
+        outcomes += [
+            _accept(request, f, facts) for f, facts in zip(files, size_limit.facts_for(files), strict=True)
+        ]
     if any(outcome.ok for outcome in outcomes):
         live.push_list_changed(request.tenant)
     if request.htmx:
@@ -58,9 +61,9 @@ def _upload(request: TenantRequest) -> HttpResponse:
     return redirect("documents:list", tenant_slug=request.tenant.slug)
 
 
-def _accept(request: TenantRequest, upload: Any) -> uploads.Outcome:
+def _accept(request: TenantRequest, upload: Any, streamed: uploads.Streamed | None) -> uploads.Outcome:
     path = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else None
-    return uploads.accept(request.tenant, request.user, upload, path=path)
+    return uploads.accept(request.tenant, request.user, upload, path=path, streamed=streamed)
 
 
 def _flash_outcomes(request: TenantRequest, outcomes: list[uploads.Outcome], form: UploadForm) -> None:

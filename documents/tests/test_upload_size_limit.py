@@ -1,5 +1,6 @@
 """Files past MAX_FILE_SIZE_MB are refused while they stream in, never read whole."""
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from docuchat.testing import Cast
 from documents.models import Document
 from documents.tests import pdfs
 from documents.tests.conftest import pdf_upload, stored_files, upload
-from documents.uploads import MB, SizeLimitHandler
+from documents.uploads import MB, SizeLimitHandler, Streamed
 
 BIG = b"%PDF-1.7\n" + b"x" * (3 * MB) + b"\n%%EOF\n"
 
@@ -38,6 +39,11 @@ def test_it_stops_reading_a_file_as_soon_as_it_passes_the_limit(tmp_path: Path) 
         _, files = MultiPartParser(meta, io.BytesIO(body), [limit, SpyHandler()]).parse()
     assert limit.too_large == ["big.pdf"]
     assert [f.name for f in files.getlist("files")] == ["small.pdf"]
+    # The file that got through was hashed on the way, so it is not read again to check it.
+    small = pdfs.text_pdf(1)
+    assert limit.facts_for(files.getlist("files")) == [
+        Streamed("small.pdf", len(small), hashlib.sha256(small).hexdigest(), small[:1024], small[-1024:])
+    ]
     # Only what came before the limit reached the temporary file, and that file is gone.
     assert SpyHandler.received < 1 * MB + len(pdfs.text_pdf(1))
     assert [p.name for p in tmp_path.iterdir()] == [files["files"].file.name.rsplit("/", 1)[1]]
