@@ -12,6 +12,7 @@ connection joins two groups:
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -58,6 +59,13 @@ class TenantConsumer(AsyncWebsocketConsumer):
 
     async def on_connected(self) -> None:
         """Subclasses set up here, after the membership is checked and the socket accepted."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # The tenant group carries every app's events (document progress, ...): each kind of
+        # consumer handles the types it knows and ignores the others instead of crashing on them.
+        if not hasattr(self, get_handler_name(message)):
+            return
+        await super().dispatch(message)
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
