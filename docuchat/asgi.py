@@ -11,8 +11,10 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from docuchat.lib.asgi_body import JoinBodyMessages  # noqa: E402
+from docuchat.lib.asgi_body import JoinBodyMessages, stop_twisted_parsing_forms  # noqa: E402
 from docuchat.routing import websocket_urlpatterns  # noqa: E402
+
+stop_twisted_parsing_forms()  # daphne's Twisted would parse (in memory) every upload Django parses
 
 application = ProtocolTypeRouter(
     {

@@ -1,9 +1,14 @@
-"""Hand Django an HTTP request body in large pieces instead of daphne's 8 KiB messages.
+"""Large request bodies under daphne: no double parsing, and Django gets them in large pieces.
 
-daphne passes a request body to the application in 8 KiB `http.request` messages, and Django's
-ASGI handler, once the body outgrows FILE_UPLOAD_MAX_MEMORY_SIZE, writes each message to its
-spooled temporary file through a thread hop: about 3,200 hops for a 25 MB upload, well over a
-second. Joining consecutive messages into pieces of up to 1 MiB first makes that a few dozen.
+Two costs made a 25 MB upload take well over a second before Django's view even started:
+1. Twisted (under daphne) parses every multipart/form-data POST itself, with the email package,
+   into `request.args`, which daphne never uses: it reads the whole body into memory and copies
+   it several times. `stop_twisted_parsing_forms()` turns that off (Twisted's own
+   parsePOSTFormSubmission switch); Django parses the body, streaming, as it always did.
+2. daphne passes the body to the application in 8 KiB `http.request` messages, and Django's ASGI
+   handler, once the body outgrows FILE_UPLOAD_MAX_MEMORY_SIZE, writes each one to its spooled
+   temporary file through a thread hop: about 3,200 hops for 25 MB. `JoinBodyMessages` joins
+   consecutive messages into pieces of up to 1 MiB first, so that is a few dozen.
 The body still goes to disk as before; at most one piece is held in memory.
 """
 
@@ -51,3 +56,21 @@ class _Joiner:
             if not following.get("more_body"):
                 return {"type": "http.request", "body": b"".join(parts), "more_body": False}
         return {"type": "http.request", "body": b"".join(parts), "more_body": True}
+
+
+def stop_twisted_parsing_forms() -> None:
+    """Make daphne's requests skip Twisted's in-memory form parsing (idempotent)."""
+    try:
+        from daphne.http_protocol import WebRequest
+    except ImportError:  # not running under daphne
+        return
+    original = WebRequest.__init__
+    if getattr(original, "skips_form_parsing", False):
+        return
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("parsePOSTFormSubmission", False)
+        original(self, *args, **kwargs)
+
+    __init__.skips_form_parsing = True  # type: ignore[attr-defined]
+    WebRequest.__init__ = __init__  # type: ignore[method-assign]

@@ -51,3 +51,15 @@ def test_it_still_reports_a_disconnect_after_a_partial_piece() -> None:
 
 def test_it_leaves_other_protocols_alone() -> None:
     assert deliver(chunks(4), piece=32, scope_type="websocket") == chunks(4)
+
+
+def test_it_stops_twisted_parsing_uploads_that_django_parses() -> None:
+    from unittest.mock import MagicMock
+
+    from daphne.http_protocol import WebRequest
+
+    import docuchat.asgi  # noqa: F401  (applies it, as daphne loading the app does)
+    from docuchat.lib.asgi_body import stop_twisted_parsing_forms
+
+    stop_twisted_parsing_forms()  # a second call changes nothing
+    assert WebRequest(MagicMock())._parsePOSTFormSubmission is False
