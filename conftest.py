@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
+from pytest_django.fixtures import Settings as SettingsWrapper
 
 from docuchat.testing import (
     BASE_DIR,
@@ -15,6 +16,14 @@ from docuchat.testing import (
     start_live_app,
     stop_live_app,
 )
+
+
+@pytest.fixture(autouse=True)
+def in_memory_channel_layer(settings: SettingsWrapper) -> None:
+    """In-process tests use the in-memory channel layer. The database-backed one would keep a
+    connection pool to the test database past the test (blocking its drop at the end); the
+    live-app tests, whose server and worker are separate processes, cross processes for real."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 @pytest.fixture

@@ -28,7 +28,12 @@ class Embeddings:
 
 
 class EmbeddingError(Exception):
-    """The provider failed after its retries; the message is fit to show a user."""
+    """The provider failed after its retries; the message is fit to show a user.
+
+    `partial` holds what earlier batches of the same call returned: those tokens were paid for.
+    """
+
+    partial: Embeddings = Embeddings()
 
 
 class Embedder(Protocol):
@@ -101,7 +106,11 @@ class OpenAIEmbedder:
     def embed(self, texts: Sequence[str], on_batch: Callable[[int], None] | None = None) -> Embeddings:
         result = Embeddings(model=self.model)
         for batch in batched(texts, settings.EMBEDDING_BATCH_SIZE):
-            vectors, tokens = self._request(list(batch))
+            try:
+                vectors, tokens = self._request(list(batch))
+            except EmbeddingError as exc:
+                exc.partial = result
+                raise
             result.vectors.extend(vectors)
             result.tokens += tokens
             if on_batch:

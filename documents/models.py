@@ -50,6 +50,9 @@ class Document(models.Model):
     # the worker renews lease_expires while it is alive, and writes only while lease_token is its own.
     lease_token = models.UUIDField(null=True, blank=True, editable=False)
     lease_expires = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set while the document waits (queued, `error` saying why) for its tenant's budget to reset or
+    # be raised: the quota is checked before any embedding is paid for (see usage/quotas.py).
+    budget_wait_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)

@@ -4,7 +4,10 @@
    token. A duplicate task, or a second worker, finds nothing to claim and stops.
 2. Extract the text of each page with pypdfium2 (progress: pages done of page count).
 3. Chunk it with tiktoken; every chunk knows its first and last page.
-4. Embed the chunks in batches (progress: chunks embedded of chunks total).
+4. Reserve the chunks' tokens against the tenant's budgets (usage/quotas.py). Over budget, the
+   document goes back to the queue saying why, with a task deferred to the budget's reset; raising
+   the budget resumes it sooner (usage/signals.py). Nothing is paid for before this check.
+   Then embed the chunks in batches (progress: chunks embedded of chunks total).
 5. Commit, in one transaction: check that the lease is still ours, delete the document's old
    chunks, bulk-insert the new ones, mark it ready and meter the embedding tokens. Search sees
    the old chunks or the new ones, never a mix, and a re-run never duplicates them.
@@ -31,7 +34,9 @@ from django.utils import timezone
 from documents import chunking, live, pdf
 from documents.embeddings import EmbeddingError, Embeddings, get_embedder
 from documents.models import Chunk, Document
-from usage import metering
+from documents.queueing import enqueue
+from usage import metering, quotas
+from usage.metering import cost_of
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +54,14 @@ class RunAborted(Exception):
 
 class IngestFailed(Exception):
     """The document cannot be indexed; the message is shown as its failure reason."""
+
+
+class WaitingForBudget(Exception):
+    """Embedding would exceed a budget: the document waits, queued, until it resets or is raised."""
+
+    def __init__(self, exceeded: quotas.QuotaExceeded) -> None:
+        super().__init__(f"Waiting for budget: {exceeded}")
+        self.resets_at = exceeded.resets_at
 
 
 def lease_until() -> datetime:
@@ -93,7 +106,12 @@ def ingest(document_id: int, listener: Listener | None = None) -> Document | Non
         except RunAborted:
             logger.info("Document %s was deleted or taken over; run stopped.", document_id)
             return None
-        except (pdf.PdfRejected, IngestFailed, EmbeddingError) as exc:
+        except WaitingForBudget as exc:
+            wait_for_budget(run, exc)
+        except EmbeddingError as exc:
+            _meter(run, exc.partial)  # batches that went through were paid for
+            fail(run, str(exc))
+        except (pdf.PdfRejected, IngestFailed) as exc:
             fail(run, str(exc))
         except Exception:
             logger.exception("Ingesting document %s failed", document_id)
@@ -112,6 +130,7 @@ def claim(document_id: int, listener: Listener | None = None) -> Run | None:
         chunks_total=0,
         chunks_embedded=0,
         error="",
+        budget_wait_until=None,
         updated=timezone.now(),
     )
     if not claimed:
@@ -132,8 +151,23 @@ def _process(run: Run) -> None:
     def embedded(count: int) -> None:
         run.progress(chunks_embedded=run.document.chunks_embedded + count)
 
-    result = get_embedder().embed([draft.text for draft in drafts], on_batch=embedded)
-    _commit(run, drafts, result)
+    embedder = get_embedder()
+    with _budget(run, embedder.model, sum(draft.token_count for draft in drafts)):
+        result = embedder.embed([draft.text for draft in drafts], on_batch=embedded)
+        _commit(run, drafts, result)
+
+
+@contextmanager
+def _budget(run: Run, model: str, tokens: int) -> Iterator[None]:
+    document = run.document
+    try:
+        reservation = quotas.reserve(document.tenant, document.queued_by, tokens, cost_of(model, tokens, 0))
+    except quotas.QuotaExceeded as exc:
+        raise WaitingForBudget(exc) from exc
+    try:
+        yield
+    finally:
+        quotas.release(reservation)
 
 
 def _extract(run: Run) -> list[pdf.Page]:
@@ -169,15 +203,17 @@ def _commit(run: Run, drafts: list[chunking.Draft], result: Embeddings) -> None:
         Chunk.objects.filter(document_id=document.pk).delete()
         Chunk.objects.bulk_create(_chunks(document, drafts, result), batch_size=500)
         _mark_ready(document, result)
-        metering.record(
-            document.tenant,
-            document.queued_by,
-            metering.Kind.DOCUMENT_EMBEDDING,
-            result.model,
-            result.tokens,
-            document=document,
-        )
+        _meter(run, result)
     run.announce()
+
+
+def _meter(run: Run, result: Embeddings) -> None:
+    if result.tokens:
+        document = run.document
+        kind = metering.Kind.DOCUMENT_EMBEDDING
+        metering.record(
+            document.tenant, document.queued_by, kind, result.model, result.tokens, document=document
+        )
 
 
 def _chunks(document: Document, drafts: list[chunking.Draft], result: Embeddings) -> Iterator[Chunk]:
@@ -223,6 +259,19 @@ def fail(run: Run, reason: str) -> None:
         for name, value in fields.items():
             setattr(run.document, name, value)
         run.announce()
+
+
+def wait_for_budget(run: Run, exc: WaitingForBudget) -> None:
+    """Back to the queue, saying why, with a task deferred to the budget's reset."""
+    fields = {"status": Status.QUEUED, "error": str(exc)[:2000], "budget_wait_until": exc.resets_at,
+              "pages_done": 0, "chunks_embedded": 0}  # fmt: skip
+    with transaction.atomic():
+        if not run.owned().update(**fields, lease_token=None, lease_expires=None, updated=timezone.now()):
+            return
+        enqueue(run.document.pk, run_after=exc.resets_at)
+    for name, value in fields.items():
+        setattr(run.document, name, value)
+    run.announce()
 
 
 @contextmanager

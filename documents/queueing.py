@@ -1,6 +1,7 @@
 """Putting documents on the ingestion queue: after the transaction commits, never before."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -11,11 +12,24 @@ from documents.models import Document
 Status = Document.Status
 
 
-def enqueue(document_id: int) -> None:
+def enqueue(document_id: int, run_after: datetime | None = None) -> None:
     """Enqueue `ingest_document` once the current transaction commits (at once outside one)."""
     from documents.tasks import ingest_document
 
-    transaction.on_commit(lambda: ingest_document.enqueue(document_id))
+    task = ingest_document.using(run_after=run_after) if run_after else ingest_document
+    transaction.on_commit(lambda: task.enqueue(document_id))
+
+
+def resume_waiting(tenant: Any) -> list[int]:
+    """Queue a run now for this tenant's documents waiting for budget (it was raised or reset)."""
+    waiting = list(
+        Document.objects.filter(
+            tenant=tenant, status=Status.QUEUED, budget_wait_until__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    for document_id in waiting:
+        enqueue(document_id)
+    return waiting
 
 
 def requeue(documents: Iterable[Document], by: Any = None, *, enqueue_task: bool = True) -> list[Document]:

@@ -10,11 +10,6 @@ from docuchat.asgi import application
 from docuchat.testing import Cast
 
 
-@pytest.fixture(autouse=True)
-def in_memory_channel_layer(settings) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
 def browser(user: User) -> Client:
     client = Client()
     client.force_login(user)

@@ -26,12 +26,6 @@ def media(settings: SettingsWrapper, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def in_memory_channel_layer(settings: SettingsWrapper) -> None:
-    """In-process tests use the in-memory layer; the live-app tests cross processes for real."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-@pytest.fixture(autouse=True)
 def tasks_not_run(settings: SettingsWrapper) -> None:
     """By default enqueued tasks are kept, not run: tests run the pipeline when they mean to."""
     settings.TASKS = DUMMY

@@ -33,10 +33,3 @@ def team(cast: Cast) -> Team:
         member=Membership.objects.get(tenant=cast.acme, user=cast.member),
         colleague=add(cast, "colleague@acme.test", Membership.Role.MEMBER),
     )
-
-
-@pytest.fixture(autouse=True)
-def in_memory_channel_layer(settings) -> None:
-    """revoke_sockets runs after commits in these tests: keep it off the database-backed layer,
-    whose connection pool would outlive the test (and block dropping the test database)."""
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
