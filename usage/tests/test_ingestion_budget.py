@@ -39,13 +39,17 @@ def openai(settings: SettingsWrapper) -> Iterator[FakeOpenAI]:
 
 def queued_runs() -> list[tuple[int, datetime | None]]:
     return [
-        (r.args[0], r.task.run_after) for r in task_backends["default"].results if r.task.name == "ingest_document"
+        (r.args[0], r.task.run_after)
+        for r in task_backends["default"].results
+        if r.task.name == "ingest_document"
     ]
 
 
 @time_machine.travel(NOV_20)
 def test_it_leaves_a_document_queued_with_the_reason_before_any_embedding_call(
-    cast: Cast, openai: FakeOpenAI, django_capture_on_commit_callbacks  # noqa: ANN001
+    cast: Cast,
+    openai: FakeOpenAI,
+    django_capture_on_commit_callbacks,  # noqa: ANN001
 ) -> None:
     Quota.objects.create(tenant=cast.acme, monthly_tokens=100)
     document = make_document(cast, pdfs.text_pdf(4))
@@ -110,3 +114,16 @@ def test_it_meters_the_batches_paid_for_before_a_failure(cast: Cast, openai: Fak
     from docuchat.lib.tokens import count_tokens
 
     assert usage.prompt_tokens == sum(count_tokens(text) for text in first_batch)
+
+
+@time_machine.travel(NOV_20)
+def test_it_tells_the_operator_a_file_waits_for_budget(cast: Cast, tmp_path: Path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    Quota.objects.create(tenant=cast.acme, monthly_tokens=10)
+    (tmp_path / "manual.pdf").write_bytes(pdfs.text_pdf(2))
+    out = StringIO()
+    call_command("ingest", str(tmp_path / "manual.pdf"), "--tenant", "acme", stdout=out)
+    assert "QUEUED  manual.pdf: Waiting for budget: This would exceed" in out.getvalue()

@@ -67,4 +67,6 @@ def ready_detail(document: Document) -> Result:
             f"{document.page_count} pages, {document.chunks_total} chunks, {document.embedding_tokens} tokens"
         )
         return Result(document.original_name or document.title, "ok", detail)
+    if document.status == Document.Status.QUEUED:  # waiting for budget: it resumes by itself
+        return Result(document.original_name or document.title, "queued", document.error)
     return Result(document.original_name or document.title, "failed", document.error or document.status)
