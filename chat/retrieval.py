@@ -5,6 +5,7 @@ tenant filter cannot starve the result) fused with PostgreSQL full-text search b
 """
 
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ RRF_K = 60  # the usual reciprocal-rank-fusion constant: 1 / (RRF_K + rank)
 CANDIDATES_PER_RESULT = 4  # each half ranks k * this many chunks before fusing
 SNIPPET_CHARS = 240
 MAX_TERMS = 24
+COMMON_FRACTION = 0.05  # a word in more than 5% of all chunks does not help find the right ones
+COMMON_WORDS_TTL = 600.0
 # Nearest chunks farther than this (cosine distance) are not evidence of anything: with the
 # offline embedder they share no content word with the question, and with OpenAI's
 # text-embedding-3 models they are about something else. Full-text matches count regardless.
@@ -116,9 +119,12 @@ def use_iterative_scan(limit: int) -> None:
     Without it, the index returns its ef_search nearest rows of *all* tenants and the tenant filter
     may leave none. relaxed_order may return rows slightly out of order; callers re-sort.
     """
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute(f"SET LOCAL hnsw.ef_search = {max(40, int(limit))}")
+    with connection.cursor() as cursor:  # SET LOCAL for both, in one round trip
+        cursor.execute(
+            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+            " set_config('hnsw.ef_search', %s, true)",
+            [str(max(40, int(limit)))],
+        )
 
 
 def nearest_query(scope: QuerySet[Chunk], vector: Sequence[float], limit: int) -> QuerySet[Any]:
@@ -134,7 +140,7 @@ def nearest_chunks(scope: QuerySet[Chunk], vector: Sequence[float], limit: int) 
 
 
 def full_text_chunks(scope: QuerySet[Chunk], query: str, limit: int) -> list[int]:
-    terms = websearch_terms(query)
+    terms = websearch_terms(query, common_words())
     if not terms:
         return []
     tsquery = SearchQuery(terms, config="simple", search_type="websearch")
@@ -146,19 +152,50 @@ def full_text_chunks(scope: QuerySet[Chunk], query: str, limit: int) -> list[int
     return list(ranked.values_list("id", flat=True)[:limit])
 
 
-def websearch_terms(question: str) -> str:
-    """The question as a websearch_to_tsquery OR-query: quoted phrases kept, function words dropped.
+def websearch_terms(question: str, common: frozenset[str] = frozenset()) -> str:
+    """The question as a websearch_to_tsquery query: its informative words as alternatives.
 
-    A question is rarely all in one chunk word for word, so the words are alternatives (ranked by
-    how densely a chunk covers them), not all required.
+    1. Quoted phrases stay phrases; function words (STOPWORDS) go.
+    2. Words found in most chunks (`common`) go too: they say little, and each would make the
+       query match, and rank, a large part of the tenant's chunks.
+    3. What is left is OR-ed: a question is rarely in one chunk word for word. If every word was
+       common, they are all required instead (AND), which stays cheap and precise.
     """
     phrases = [" ".join(WORD.findall(p)) for p in PHRASE.findall(question)]
     words: list[str] = []
     for word in WORD.findall(PHRASE.sub(" ", question).lower()):
         if word not in STOPWORDS and word not in words and (len(word) > 1 or word.isdigit()):
             words.append(word)
-    parts = [f'"{p}"' for p in phrases if p] + words
-    return " or ".join(parts[:MAX_TERMS])
+    rare = [w for w in words if w not in common]
+    parts = [f'"{p}"' for p in phrases if p] + rare[:MAX_TERMS]
+    if parts:
+        return " or ".join(parts)
+    return " ".join(words[:MAX_TERMS])
+
+
+_common_words: tuple[float, frozenset[str]] = (-COMMON_WORDS_TTL, frozenset())
+
+
+def common_words() -> frozenset[str]:
+    """Words in more than COMMON_FRACTION of all chunks, from ANALYZE's statistics on Chunk.search.
+
+    PostgreSQL keeps the most common lexemes of a tsvector column with the fraction of rows that
+    have each (pg_stats.most_common_elems); read at most every COMMON_WORDS_TTL seconds.
+    """
+    global _common_words
+    read_at, words = _common_words
+    if time.monotonic() - read_at < COMMON_WORDS_TTL:
+        return words
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+            " WHERE tablename = 'documents_chunk' AND attname = 'search'"
+        )
+        row = cursor.fetchone()
+    lexemes, freqs = row if row and row[0] else ([], [])
+    words = frozenset(w for w, f in zip(lexemes, freqs, strict=False) if f > COMMON_FRACTION)
+    _common_words = (time.monotonic(), words)
+    return words
 
 
 def fuse(*rankings: Sequence[int]) -> list[tuple[int, float]]:

@@ -27,3 +27,13 @@ def llm(settings: SettingsWrapper) -> Iterator[FakeLLM]:
     settings.OPENAI_MAX_RETRIES = 0
     yield fake
     fake.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_common_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Statistics left by an earlier test's ANALYZE must not decide which words count as common."""
+    import time
+
+    from chat import retrieval
+
+    monkeypatch.setattr(retrieval, "_common_words", (time.monotonic(), frozenset()))

@@ -73,6 +73,9 @@ def test_it_turns_a_question_into_alternatives_for_full_text_search() -> None:
     assert websearch_terms('What is the "refund policy" for laptops?') == '"refund policy" or laptops'
     assert websearch_terms("what is it?") == ""
     assert websearch_terms("Политика возврата?") == "политика or возврата"
+    common = frozenset({"refund", "policy"})
+    assert websearch_terms("What is the refund policy for laptops?", common) == "laptops"
+    assert websearch_terms("What is the refund policy?", common) == "refund policy"  # all common: AND
 
 
 def test_it_can_use_the_hnsw_index_for_the_tenant_filtered_search(cast: Cast) -> None:
@@ -92,3 +95,17 @@ def test_it_can_use_the_hnsw_index_for_the_tenant_filtered_search(cast: Cast) ->
         plan = nearest_query(tenant_chunks(cast.acme), vector, 24).explain()
     assert "chunk_embedding_hnsw" in plan
     assert "Sort" not in plan
+
+
+def test_it_learns_the_common_words_from_the_databases_statistics(cast: Cast, monkeypatch) -> None:
+    from chat import retrieval
+
+    make_document(cast.acme, "Memo", [f"Memo {i}: the quarterly numbers for region {i}." for i in range(40)])
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE documents_chunk")
+    monkeypatch.setattr(retrieval, "_common_words", (float("-inf"), frozenset()))
+
+    common = retrieval.common_words()
+
+    assert {"memo", "quarterly", "numbers", "region"} <= common
+    assert "17" not in common  # in one chunk of 40
