@@ -17,15 +17,18 @@ import logging
 import time
 from typing import Any
 
+from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 
 from chat import fragments, service
 from chat.generation import GenerationError, stream_answer
 from chat.models import Message
 from chat.prompt import Prompt
+from documents.embeddings import EmbeddingError
 from tenants.consumers import TenantConsumer
 
 log = logging.getLogger(__name__)
+UNEXPECTED = "Something went wrong on our side while answering. Try again."
 
 
 def elapsed_ms(since: float) -> int:
@@ -58,16 +61,44 @@ class ChatConsumer(TenantConsumer):
         if self.busy:
             await self.send(text_data=fragments.alert("Wait for this answer to finish, or stop it, first."))
             return
-        try:
-            turn, html = await self.begin(action, data, received)
-        except service.Refused as exc:
-            await self.send(text_data=fragments.alert(str(exc)))
-            return
-        await self.send(text_data=html)
-        self.generation = asyncio.create_task(self.answer(turn))
+        self.generation = asyncio.create_task(self.answer(action, data, received))
 
-    @database_sync_to_async
-    def begin(self, action: str, data: dict[str, Any], received: float) -> tuple[service.Turn, str]:
+    async def answer(self, action: str, data: dict[str, Any], received: float) -> None:
+        """Open the turn, stream the answer to the socket, then save it however it ended."""
+        opening = asyncio.ensure_future(database_sync_to_async(self.open_turn)(action, data, received))
+        try:
+            turn, prompt, error, stopped = await self.opened(opening)
+        except service.Refused as exc:
+            if self.open:
+                await self.send(text_data=fragments.alert(str(exc)))
+            return
+        outcome = service.Outcome()
+        if error or stopped:
+            outcome.status, outcome.error = (
+                (Message.Status.FAILED, error) if error else (Message.Status.CANCELLED, "")
+            )
+        else:
+            await self.generate(turn, prompt, outcome)
+        outcome.total_ms = elapsed_ms(turn.received)
+        html = await database_sync_to_async(self.save)(turn, outcome, prompt)
+        if self.open:
+            await self.send(text_data=html)
+
+    @staticmethod
+    async def opened(opening: "asyncio.Future[tuple[service.Turn, Prompt | None, str]]") -> tuple:
+        """The opened turn, and whether a stop came meanwhile (the opening is never cut in half)."""
+        try:
+            return (*await asyncio.shield(opening), False)
+        except asyncio.CancelledError:
+            return (*await opening, True)
+
+    def open_turn(
+        self, action: str, data: dict[str, Any], received: float
+    ) -> tuple[service.Turn, Prompt | None, str]:
+        """In one trip to the database thread: accept the question, show it, retrieve, build the prompt.
+
+        Returns (turn, prompt, error); raises Refused when the question is not accepted at all.
+        """
         start = service.start_ask if action == "ask" else service.start_regenerate
         turn = start(self.membership, data, received)
         html = fragments.started(
@@ -78,14 +109,18 @@ class ChatConsumer(TenantConsumer):
             new_session=turn.new_session,
             replaced=turn.replaced,
         )
-        return turn, html
-
-    async def answer(self, turn: service.Turn) -> None:
-        """Retrieve, stream the answer to the socket, then save it however it ended."""
-        outcome = service.Outcome()
-        prompt: Prompt | None = None
+        if self.open:
+            async_to_sync(self.send)(text_data=html)
         try:
-            prompt = await database_sync_to_async(service.prepare)(turn)
+            return turn, service.prepare(turn), ""
+        except EmbeddingError as exc:
+            return turn, None, str(exc)
+        except Exception:
+            log.exception("Preparing chat answer %s failed", turn.answer.public_id)
+            return turn, None, UNEXPECTED
+
+    async def generate(self, turn: service.Turn, prompt: Prompt | None, outcome: service.Outcome) -> None:
+        try:
             await self.stream(turn, prompt, outcome)
         except GenerationError as exc:
             outcome.status, outcome.error = Message.Status.FAILED, str(exc)
@@ -93,12 +128,7 @@ class ChatConsumer(TenantConsumer):
             outcome.status = Message.Status.CANCELLED
         except Exception:
             log.exception("Chat answer %s failed", turn.answer.public_id)
-            outcome.status = Message.Status.FAILED
-            outcome.error = "Something went wrong on our side while answering. Try again."
-        outcome.total_ms = elapsed_ms(turn.received)
-        html = await database_sync_to_async(self.save)(turn, outcome, prompt)
-        if self.open:
-            await self.send(text_data=html)
+            outcome.status, outcome.error = Message.Status.FAILED, UNEXPECTED
 
     async def stream(self, turn: service.Turn, prompt: Prompt, outcome: service.Outcome) -> None:
         pieces = stream_answer(prompt, turn.question.content, turn.answer.model, outcome.usage)

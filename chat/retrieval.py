@@ -7,7 +7,7 @@ tenant filter cannot starve the result) fused with PostgreSQL full-text search b
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from pgvector.django import CosineDistance
 
-from documents.embeddings import get_embedder
+from documents.embeddings import Embeddings, get_embedder
 from documents.models import Chunk
 from tenants.models import Tenant
 from usage.metering import Kind
@@ -70,10 +70,12 @@ def search(
     documents: Iterable[Any] | None = None,
     k: int | None = None,
     user: Any = None,
+    on_usage: Callable[[Embeddings], None] | None = None,
 ) -> list[Hit]:
     """The top `k` (TOP_K) chunks of `tenant` for `query`; no tenant means nothing at all.
 
-    1. Embed the question with the tenant's provider, metered as a query embedding.
+    1. Embed the question with the tenant's provider, metered as a query embedding (or handed to
+       `on_usage`, for a caller that meters it later, off its critical path).
     2. Rank the tenant's chunks by cosine distance (HNSW) and by full-text match.
     3. Fuse both rankings by reciprocal rank and keep the best `k`.
     `documents` (Document objects or ids) narrows the search to those documents of the tenant.
@@ -81,7 +83,10 @@ def search(
     if tenant is None or not query.strip():
         return []
     embedded = get_embedder().embed([query])
-    meter(tenant, user, Kind.QUERY_EMBEDDING, embedded.model, embedded.tokens)
+    if on_usage is not None:
+        on_usage(embedded)
+    else:
+        meter(tenant, user, Kind.QUERY_EMBEDDING, embedded.model, embedded.tokens)
     return hybrid_search(tenant, query, embedded.vectors[0], model=embedded.model, documents=documents, k=k)
 
 

@@ -23,6 +23,7 @@ from chat.prompt import Prompt, build_prompt
 from chat.prompt import Turn as PromptTurn
 from chat.retrieval import search
 from docuchat.lib.tokens import count_tokens
+from documents.embeddings import Embeddings
 from documents.models import Document
 from tenants.models import Membership, Tenant
 from usage.metering import Kind
@@ -47,6 +48,7 @@ class Turn:
     new_session: bool = False
     replaced: str = ""  # public id of the answer a regeneration replaced
     documents: list[int] = field(default_factory=list)
+    query_usage: Embeddings | None = None  # the question's embedding, metered with the answer
 
 
 @dataclass
@@ -62,12 +64,10 @@ class Outcome:
 def allowed_by_rate_limit(user_id: int) -> bool:
     """RATE_LIMIT_PER_MINUTE messages per person per clock minute, counted in the shared cache."""
     key = f"chat-rate:{user_id}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
+    except ValueError:  # the minute's first message (or two arriving together: add() decides)
+        count = 1 if cache.add(key, 1, timeout=120) else cache.incr(key)
     return count <= settings.RATE_LIMIT_PER_MINUTE
 
 
@@ -144,13 +144,17 @@ def start_ask(membership: Membership, data: dict[str, Any], received: float) -> 
         new = session is None
         if session is None:
             session = ChatSession.objects.create(
-                tenant=membership.tenant, user=membership.user, title=title_for(question)
+                tenant=membership.tenant, user_id=membership.user_id, title=title_for(question), model=model
             )
-        session.model, session.updated = model or session.model, timezone.now()
-        session.save(update_fields=["model", "updated"])
-        session.documents.set(documents)
-        asked = Message.objects.create(session=session, role=Message.Role.USER, content=question)
-        answer = new_answer(session, membership.tenant)
+            if documents:
+                session.documents.set(documents)
+        else:
+            session.model, session.updated = model or session.model, timezone.now()
+            session.save(update_fields=["model", "updated"])
+            session.documents.set(documents)
+        asked = Message(session=session, role=Message.Role.USER, content=question)
+        answer = new_answer(session, membership.tenant, save=False)
+        Message.objects.bulk_create([asked, answer])  # one round trip
     return Turn(
         membership.tenant, membership.user, session, asked, answer, received, new_session=new,
         documents=[d.pk for d in documents],
@@ -179,13 +183,16 @@ def start_regenerate(membership: Membership, data: dict[str, Any], received: flo
     )  # fmt: skip
 
 
-def new_answer(session: ChatSession, tenant: Tenant) -> Message:
-    return Message.objects.create(
+def new_answer(session: ChatSession, tenant: Tenant, *, save: bool = True) -> Message:
+    answer = Message(
         session=session,
         role=Message.Role.ASSISTANT,
         status=Message.Status.STREAMING,
         model=effective_model(session, tenant),
     )
+    if save:
+        answer.save()
+    return answer
 
 
 def title_for(question: str) -> str:
@@ -195,7 +202,12 @@ def title_for(question: str) -> str:
 
 def prepare(turn: Turn) -> Prompt:
     """Retrieve the sources for the question and build the prompt (before any model call)."""
-    hits = search(turn.tenant, turn.question.content, documents=turn.documents, user=turn.user)
+    hits = search(
+        turn.tenant,
+        turn.question.content,
+        documents=turn.documents,
+        on_usage=lambda e: setattr(turn, "query_usage", e),
+    )
     return build_prompt(
         instructions=turn.tenant.assistant_instructions,
         history=history(turn),
@@ -207,6 +219,8 @@ def prepare(turn: Turn) -> Prompt:
 
 def history(turn: Turn) -> list[PromptTurn]:
     """The conversation before this question: what was asked and answered (not failures)."""
+    if turn.new_session:
+        return []
     earlier = (
         turn.session.messages.filter(created__lt=turn.question.created)
         .exclude(status=Message.Status.FAILED)
@@ -230,6 +244,11 @@ def finish(turn: Turn, outcome: Outcome, prompt: Prompt | None) -> Message:
         answer.prompt_tokens, answer.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     with transaction.atomic():
         answer.save()
+        if turn.query_usage is not None:
+            embedded = turn.query_usage
+            meter(
+                turn.tenant, turn.user, Kind.QUERY_EMBEDDING, embedded.model, embedded.tokens, message=answer
+            )
         if usage:
             meter(
                 turn.tenant, turn.user, Kind.CHAT, usage.model, usage.prompt_tokens,

@@ -67,6 +67,8 @@ class FakeLLM:
     port: int = 0
     chats: list[Seen] = field(default_factory=list)
     embeddings: int = 0
+    embedding_delay: float = 0.0  # seconds before each embeddings answer
+    embedding_status: int = 200  # anything else: embeddings requests fail with it
     _script: list[Behaviour] = field(default_factory=list)
     _writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
@@ -135,6 +137,12 @@ class FakeLLM:
         }
         body = json.loads(await reader.readexactly(int(headers.get("content-length", 0))) or b"{}")
         if path.endswith("/embeddings"):
+            await asyncio.sleep(self.embedding_delay)
+            if self.embedding_status != 200:
+                await self.send_json(
+                    writer, self.embedding_status, {"error": {"message": "Embeddings are down."}}
+                )
+                return True
             await self.send_json(writer, 200, self.embed(body))
             return True
         if path.endswith("/chat/completions"):

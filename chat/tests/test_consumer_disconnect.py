@@ -100,3 +100,25 @@ def test_it_refuses_a_second_question_while_answering(cast: Cast, llm: FakeLLM) 
 
     assert "Wait for this answer to finish, or stop it, first." in frames[-1]
     assert Message.objects.filter(role=Message.Role.USER).count() == 1
+
+
+def test_it_stops_cleanly_while_the_question_is_still_being_looked_up(cast: Cast, llm: FakeLLM) -> None:
+    llm.embedding_delay = 0.3
+    headers = signed_in(cast.member)
+
+    async def scenario() -> list[str]:
+        ws = communicator(headers)
+        await ws.connect()
+        await ws.send_to(text_data=json.dumps(QUESTION))
+        frames = [await ws.receive_from(timeout=5)]  # the question is shown; retrieval is under way
+        await ws.send_to(text_data=json.dumps({"action": "stop"}))
+        frames += await receive_until(ws)
+        await ws.disconnect()
+        return frames
+
+    frames = async_to_sync(scenario)()
+
+    assert "What is the refund policy?" in frames[0]
+    assert 'data-status="cancelled"' in frames[-1]
+    assert Message.objects.get(role=Message.Role.ASSISTANT).status == Message.Status.CANCELLED
+    assert llm.chats == []  # the model was never asked

@@ -106,3 +106,16 @@ def test_it_reports_a_refused_request(cast: Cast, llm: FakeLLM, handbook) -> Non
 
     assert "The model refused the request (400): This model&#x27;s maximum context length" in frames[-1]
     assert 'class="alert alert-error msg-error"' in frames[-1]
+
+
+def test_it_fails_the_answer_clearly_when_the_question_cannot_be_embedded(
+    cast: Cast, llm: FakeLLM, handbook
+) -> None:
+    llm.embedding_status = 500
+
+    (frames,) = converse(cast.member, QUESTION)
+
+    assert "The embedding service refused the request (500)." in frames[-1]
+    assert ">Retry</button>" in frames[-1]
+    assert Message.objects.get(role=Message.Role.ASSISTANT).status == Message.Status.FAILED
+    assert llm.chats == []

@@ -59,7 +59,8 @@ def test_it_streams_the_answer_token_by_token_then_renders_it_with_sources(cast:
     assert answer.sources[0]["title"] == "Handbook" and answer.sources[0]["page_start"] == 2
     usage = UsageRecord.objects.get(kind=UsageRecord.Kind.CHAT)
     assert usage.message == answer and (usage.prompt_tokens, usage.completion_tokens) == (321, 6)
-    assert UsageRecord.objects.filter(kind=UsageRecord.Kind.QUERY_EMBEDDING, user=cast.member).count() == 1
+    embedding = UsageRecord.objects.get(kind=UsageRecord.Kind.QUERY_EMBEDDING)
+    assert embedding.user == cast.member and embedding.message == answer and embedding.prompt_tokens > 0
 
     sent = llm.chats[0].body
     assert sent["stream"] is True and sent["stream_options"] == {"include_usage": True}
