@@ -12,13 +12,17 @@ mid-stream the task is cancelled, the model request with it, and the partial ans
 """
 
 import asyncio
+import functools
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from django.db import close_old_connections
 
 from chat import fragments, service
 from chat.generation import GenerationError, stream_answer
@@ -29,6 +33,24 @@ from tenants.consumers import TenantConsumer
 
 log = logging.getLogger(__name__)
 UNEXPECTED = "Something went wrong on our side while answering. Try again."
+# Channels runs database work in one thread shared by every socket of the process; a burst of
+# questions would queue there. A few threads of our own (each with its own connection) let turns
+# open and save side by side, and bound the connections the chat can hold.
+DB_THREADS = 4
+db_executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="chat-db")
+
+
+def in_db_thread[T](fn: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> T:
+        # Closed from inside the call: the wrapper's own clean-up runs outside the call's context
+        # and, on a pool thread, does not see the connection the call opened.
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return database_sync_to_async(run, thread_sensitive=False, executor=db_executor)
 
 
 def elapsed_ms(since: float) -> int:
@@ -65,7 +87,7 @@ class ChatConsumer(TenantConsumer):
 
     async def answer(self, action: str, data: dict[str, Any], received: float) -> None:
         """Open the turn, stream the answer to the socket, then save it however it ended."""
-        opening = asyncio.ensure_future(database_sync_to_async(self.open_turn)(action, data, received))
+        opening = asyncio.ensure_future(in_db_thread(self.open_turn)(action, data, received))
         try:
             turn, prompt, error, stopped = await self.opened(opening)
         except service.Refused as exc:
@@ -80,7 +102,7 @@ class ChatConsumer(TenantConsumer):
         else:
             await self.generate(turn, prompt, outcome)
         outcome.total_ms = elapsed_ms(turn.received)
-        html = await database_sync_to_async(self.save)(turn, outcome, prompt)
+        html = await in_db_thread(self.save)(turn, outcome, prompt)
         if self.open:
             await self.send(text_data=html)
 
