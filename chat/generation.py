@@ -76,7 +76,11 @@ async def stream_openai(prompt: Prompt, model: str, usage: Usage) -> AsyncIterat
     usage.model = model
     try:
         stream = await client().chat.completions.create(
-            model=model, messages=prompt.messages, stream=True, stream_options={"include_usage": True}
+            model=model,
+            messages=prompt.messages,
+            stream=True,
+            stream_options={"include_usage": True},
+            max_tokens=settings.CHAT_MAX_COMPLETION_TOKENS,  # the budget reserved for the answer
         )
         async for chunk in stream:
             if chunk.usage:

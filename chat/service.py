@@ -8,7 +8,8 @@ A turn is one question and the answer being generated for it:
 
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,8 @@ from docuchat.lib.tokens import count_tokens
 from documents.embeddings import Embeddings
 from documents.models import Document
 from tenants.models import Membership, Tenant
-from usage.metering import Kind
+from usage import quotas
+from usage.metering import Kind, cost_of
 from usage.metering import record as meter
 
 MAX_QUESTION_CHARS = 4000
@@ -49,6 +51,7 @@ class Turn:
     replaced: str = ""  # public id of the answer a regeneration replaced
     documents: list[int] = field(default_factory=list)
     query_usage: Embeddings | None = None  # the question's embedding, metered with the answer
+    reservation: quotas.Reservation = field(default_factory=quotas.Reservation)  # released by finish()
 
 
 @dataclass
@@ -140,7 +143,11 @@ def start_ask(membership: Membership, data: dict[str, Any], received: float) -> 
     session_id = str(data.get("session") or "")
     session = find_session(membership, session_id) if session_id else None
     check_rate(membership.user_id)
-    with transaction.atomic():
+    estimated_model = effective_model(
+        ChatSession(model=model or getattr(session, "model", "")), membership.tenant
+    )
+    reservation = reserve_budget(membership, question, estimated_model)
+    with _released_on_error(reservation), transaction.atomic():
         new = session is None
         if session is None:
             session = ChatSession.objects.create(
@@ -157,7 +164,7 @@ def start_ask(membership: Membership, data: dict[str, Any], received: float) -> 
         Message.objects.bulk_create([asked, answer])  # one round trip
     return Turn(
         membership.tenant, membership.user, session, asked, answer, received, new_session=new,
-        documents=[d.pk for d in documents],
+        documents=[d.pk for d in documents], reservation=reservation,
     )  # fmt: skip
 
 
@@ -169,7 +176,10 @@ def start_regenerate(membership: Membership, data: dict[str, Any], received: flo
     if last_question is None:
         raise Refused("There is no question to answer again in this conversation.")
     check_rate(membership.user_id)
-    with transaction.atomic():
+    reservation = reserve_budget(
+        membership, last_question.content, effective_model(session, membership.tenant)
+    )
+    with _released_on_error(reservation), transaction.atomic():
         replaced = [m for m in messages if m.is_assistant and m.created >= last_question.created]
         for old in replaced:
             old.delete()
@@ -179,8 +189,32 @@ def start_regenerate(membership: Membership, data: dict[str, Any], received: flo
     return Turn(
         membership.tenant, membership.user, session, last_question, answer, received,
         replaced=str(replaced[0].public_id) if replaced else "",
-        documents=list(session.documents.values_list("pk", flat=True)),
+        documents=list(session.documents.values_list("pk", flat=True)), reservation=reservation,
     )  # fmt: skip
+
+
+def reserve_budget(membership: Membership, question: str, model: str) -> quotas.Reservation:
+    """Reserve the most this turn can spend, or refuse before anything is saved or sent.
+
+    The most: the question's embedding, a prompt filling MAX_CONTEXT_TOKENS, and an answer of
+    CHAT_MAX_COMPLETION_TOKENS (the request's max_tokens, so the model cannot exceed it).
+    """
+    asked = count_tokens(question)
+    prompt, answer = asked + settings.MAX_CONTEXT_TOKENS, settings.CHAT_MAX_COMPLETION_TOKENS
+    cost = cost_of(model, prompt, answer) + cost_of(settings.EMBEDDING_MODEL, asked, 0)
+    try:
+        return quotas.reserve(membership.tenant, membership.user, asked + prompt + answer, cost)
+    except quotas.QuotaExceeded as exc:
+        raise Refused(str(exc)) from exc
+
+
+@contextmanager
+def _released_on_error(reservation: quotas.Reservation) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        quotas.release(reservation)
+        raise
 
 
 def new_answer(session: ChatSession, tenant: Tenant, *, save: bool = True) -> Message:
@@ -242,7 +276,7 @@ def finish(turn: Turn, outcome: Outcome, prompt: Prompt | None) -> Message:
     if usage:
         answer.model = usage.model
         answer.prompt_tokens, answer.completion_tokens = usage.prompt_tokens, usage.completion_tokens
-    with transaction.atomic():
+    with _released(turn.reservation), transaction.atomic():
         answer.save()
         if turn.query_usage is not None:
             embedded = turn.query_usage
@@ -255,6 +289,14 @@ def finish(turn: Turn, outcome: Outcome, prompt: Prompt | None) -> Message:
                 usage.completion_tokens, message=answer,
             )  # fmt: skip
     return answer
+
+
+@contextmanager
+def _released(reservation: quotas.Reservation) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        quotas.release(reservation)  # after the usage is recorded (or the save failed)
 
 
 def settled_usage(outcome: Outcome, prompt: Prompt | None) -> Usage | None:

@@ -207,6 +207,8 @@ if not 0 <= CHUNK_OVERLAP < CHUNK_TOKEN_SIZE:
 TOP_K = envcheck.positive_int("TOP_K", default=6)
 MAX_CONTEXT_TOKENS = envcheck.positive_int("MAX_CONTEXT_TOKENS", default=8000)
 RATE_LIMIT_PER_MINUTE = envcheck.positive_int("RATE_LIMIT_PER_MINUTE", default=50)
+# The longest answer a chat completion may write (its max_tokens); budgets reserve this much.
+CHAT_MAX_COMPLETION_TOKENS = envcheck.positive_int("CHAT_MAX_COMPLETION_TOKENS", default=1024)
 # Ingestion crash safety: a worker holds a document under a lease it renews every third of this
 # many seconds; a document whose lease ran out (its worker died) is re-queued by the next worker's
 # recovery sweep. See README "Document ingestion".
