@@ -63,7 +63,10 @@ def load(rows: int, tenants: int) -> list[Tenant]:
             f"{tenant.id}\t{tenant.slug}\t{user}\t{kind}\t{model}\t{prompt}\t{completion}\t0.0001\t\\N\t{created.isoformat()}\n"
         )
     buf.seek(0)
-    columns = "tenant_id, tenant_slug, user_id, kind, model, prompt_tokens, completion_tokens, cost, document_id, created"
+    columns = ", ".join(
+        ["tenant_id", "tenant_slug", "user_id", "kind", "model", "prompt_tokens", "completion_tokens", "cost",
+         "document_id", "created"]
+    )  # fmt: skip
     with connection.cursor() as cursor:
         with cursor.copy(f"COPY usage_usagerecord ({columns}) FROM STDIN") as copy:
             while data := buf.read(1 << 20):

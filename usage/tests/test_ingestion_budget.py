@@ -49,7 +49,7 @@ def queued_runs() -> list[tuple[int, datetime | None]]:
 def test_it_leaves_a_document_queued_with_the_reason_before_any_embedding_call(
     cast: Cast,
     openai: FakeOpenAI,
-    django_capture_on_commit_callbacks,  # noqa: ANN001
+    django_capture_on_commit_callbacks,
 ) -> None:
     Quota.objects.create(tenant=cast.acme, monthly_tokens=100)
     document = make_document(cast, pdfs.text_pdf(4))
