@@ -1,0 +1,138 @@
+"""The real thing, for the chat benchmarks: one daphne process serving the bench database, the fake
+OpenAI-compatible model (chat/tests/fake_llm.py) in a process of its own, and signed-in sockets.
+"""
+
+import asyncio
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chat_wsclient import Closed, WebSocket
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+FINISHED = re.compile(r'data-status="(complete|failed|cancelled)"')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Servers:
+    port: int
+    processes: list[subprocess.Popen]
+
+    def stop(self) -> None:
+        for proc in self.processes:
+            proc.terminate()
+        for proc in self.processes:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def start(*, tokens: int, rate: float, log_dir: Path) -> Servers:
+    """The fake model (`tokens` per answer at `rate` tokens/s, 0 for no delay), then daphne."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    llm_port, port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
+    llm = [sys.executable, "-m", "chat.tests.fake_llm", "--port", str(llm_port), "--tokens", str(tokens),
+           "--rate", str(rate)]  # fmt: skip
+    web = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "docuchat.asgi:application"]
+    procs = [
+        subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=open(log_dir / f"{name}.log", "wb"),  # noqa: SIM115
+                         stderr=subprocess.STDOUT)
+        for name, cmd in (("fake_llm", llm), ("daphne", web))
+    ]  # fmt: skip
+    servers = Servers(port, procs)
+    wait_healthy(servers, log_dir)
+    return servers
+
+
+def wait_healthy(servers: Servers, log_dir: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in servers.processes):
+            break
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{servers.port}/healthz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    servers.stop()
+    raise RuntimeError(f"The bench server did not start; see {log_dir}")
+
+
+def session_cookies(users: list) -> list[str]:
+    """A signed-in session per user (written to the bench database)."""
+    from django.test import Client
+
+    cookies = []
+    for user in users:
+        client = Client()
+        client.force_login(user)
+        cookies.append(client.cookies["sessionid"].value)
+    return cookies
+
+
+@dataclass
+class Chat:
+    """What one client saw of one question: when it sent, when each piece arrived, how it ended."""
+
+    sent: float = 0.0
+    deltas: list[float] = field(default_factory=list)
+    finished: float | None = None
+    status: str = ""
+    error: str = ""
+
+    @property
+    def gaps(self) -> list[float]:
+        return [(b - a) * 1000 for a, b in zip(self.deltas, self.deltas[1:], strict=False)]
+
+    @property
+    def first_token_ms(self) -> float | None:
+        return (self.deltas[0] - self.sent) * 1000 if self.deltas else None
+
+
+async def open_socket(port: int, slug: str, cookie: str) -> WebSocket:
+    headers = {"Origin": f"http://127.0.0.1:{port}", "Cookie": f"sessionid={cookie}"}
+    return await WebSocket.connect("127.0.0.1", port, f"/ws/t/{slug}/chat/", headers)
+
+
+async def ask(ws: WebSocket, question: str, start: asyncio.Event | None = None, timeout: float = 120) -> Chat:
+    chat = Chat()
+    if start is not None:
+        await start.wait()
+    chat.sent = time.perf_counter()
+    try:
+        await ws.send(json.dumps({"action": "ask", "message": question}))
+        async with asyncio.timeout(timeout):
+            while chat.finished is None:
+                frame = await ws.recv()
+                now = time.perf_counter()
+                if frame.startswith('<span hx-swap-oob="beforeend:#body-'):
+                    chat.deltas.append(now)
+                elif match := FINISHED.search(frame):
+                    chat.finished, chat.status = now, match.group(1)
+                elif "alert-error" in frame:
+                    chat.finished, chat.status, chat.error = now, "refused", frame[:300]
+    except (TimeoutError, Closed, ConnectionError, asyncio.IncompleteReadError) as exc:
+        chat.status, chat.error = "error", repr(exc)
+    return chat
