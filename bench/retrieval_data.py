@@ -105,8 +105,8 @@ def pools(noise: str, seed: int = 42) -> dict[str, list[list[float]]]:
     noises = []
     for _ in range(POOL):
         weights = gaussian(rng, SUBSPACE)
-        noises.append(scaled([sum(w * b[d] for w, b in zip(weights, basis, strict=True)) for d in range(dims)],
-                             NOISE_NORM))  # fmt: skip
+        mixed = [sum(w * b[d] for w, b in zip(weights, basis, strict=True)) for d in range(dims)]
+        noises.append(scaled(mixed, NOISE_NORM))
     jitter = [scaled(gaussian(rng, dims), JITTER_NORM) for _ in range(POOL)]
     return {"topic": topics, "noise": noises, "jitter": jitter}
 
@@ -224,7 +224,8 @@ def queries(count: int, seed: float = 0.7) -> list[tuple[int, str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT c.tenant_id, l2_normalize(c.embedding + n.v)::text, substring(c.text from 'term[0-9]+ term[0-9]+')
+            SELECT c.tenant_id, l2_normalize(c.embedding + n.v)::text,
+                   substring(c.text from 'term[0-9]+ term[0-9]+')
             FROM (SELECT lo + floor(random() * (hi - lo + 1))::bigint AS id
                   FROM (SELECT min(id) AS lo, max(id) AS hi FROM documents_chunk) ids,
                        generate_series(1, %s)) pick
