@@ -10,6 +10,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -52,6 +53,24 @@ def make_cast() -> Cast:
     Membership.objects.create(tenant=acme, user=member, role=Membership.Role.MEMBER)
     outsider = User.objects.for_email("nobody@elsewhere.test")
     return Cast(acme=acme, globex=globex, owner=owner, member=member, other=other, outsider=outsider)
+
+
+SocketHeaders = list[tuple[bytes, bytes]]
+
+
+def socket_headers(user: Any, origin: str = "http://127.0.0.1") -> SocketHeaders:
+    """The headers of `user`'s browser opening a WebSocket (no cookie for None: anonymous).
+
+    Call it from sync code: it signs the user in, which writes a session.
+    """
+    from django.test import Client
+
+    headers = [(b"origin", origin.encode()), (b"host", b"127.0.0.1")]
+    if user is not None:
+        client = Client()
+        client.force_login(user)
+        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
+    return headers
 
 
 def database_url() -> str:

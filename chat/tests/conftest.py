@@ -7,11 +7,6 @@ from chat.tests.fake_llm import FakeLLM
 
 
 @pytest.fixture(autouse=True)
-def in_memory_channel_layer(settings: SettingsWrapper) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-
-
-@pytest.fixture(autouse=True)
 def private_cache(settings: SettingsWrapper) -> None:
     """Rate-limit counters of one test must not leak into the next (they live in the cache)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

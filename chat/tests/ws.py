@@ -2,27 +2,14 @@
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from docuchat.asgi import application
+from docuchat.testing import SocketHeaders as Headers
+from docuchat.testing import socket_headers as signed_in  # noqa: F401  (the tests import it from here)
 
 FINISHED = re.compile(r'data-status="(complete|failed|cancelled)"')
-
-
-Headers = list[tuple[bytes, bytes]]
-
-
-def signed_in(user: Any, origin: str = "http://127.0.0.1") -> Headers:
-    """Request headers of `user`'s browser (call from sync code: it writes a session)."""
-    headers = [(b"origin", origin.encode()), (b"host", b"127.0.0.1")]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
-    return headers
 
 
 def communicator(headers: Headers, slug: str = "acme") -> WebsocketCommunicator:

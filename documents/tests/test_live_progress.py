@@ -5,10 +5,9 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from docuchat.asgi import application
-from docuchat.testing import Cast
+from docuchat.testing import Cast, socket_headers
 from documents import live, pipeline
 from documents.tests import pdfs
 from documents.tests.conftest import make_document
@@ -16,17 +15,8 @@ from documents.tests.conftest import make_document
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def headers_of(user: Any) -> list[tuple[bytes, bytes]]:
-    headers = [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
-    if user is not None:
-        client = Client()
-        client.force_login(user)
-        headers.append((b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()))
-    return headers
-
-
 def socket(user: Any, slug: str = "acme") -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, f"/ws/t/{slug}/documents/", headers=headers_of(user))
+    return WebsocketCommunicator(application, f"/ws/t/{slug}/documents/", headers=socket_headers(user))
 
 
 async def frames_until(ws: WebsocketCommunicator, text: str) -> list[str]:

@@ -12,11 +12,10 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 from django.urls import path
 
 from docuchat.asgi import application
-from docuchat.testing import Cast
+from docuchat.testing import Cast, socket_headers
 from tenants import team
 from tenants.consumers import CLOSE_FORBIDDEN, TenantConsumer
 from tenants.models import Membership
@@ -35,23 +34,12 @@ class Probe(TenantConsumer):
 probe_app = AuthMiddlewareStack(URLRouter([path("ws/t/<slug:tenant_slug>/probe/", Probe.as_asgi())]))
 
 
-def cookie(user: object) -> list[tuple[bytes, bytes]]:
-    client = Client()
-    client.force_login(user)
-    session = client.cookies["sessionid"].value
-    return [
-        (b"origin", b"http://127.0.0.1"),
-        (b"host", b"127.0.0.1"),
-        (b"cookie", f"sessionid={session}".encode()),
-    ]
-
-
 def probe(user: object, slug: str = "acme") -> WebsocketCommunicator:
-    return WebsocketCommunicator(probe_app, f"/ws/t/{slug}/probe/", headers=cookie(user))
+    return WebsocketCommunicator(probe_app, f"/ws/t/{slug}/probe/", headers=socket_headers(user))
 
 
 def chat(user: object, slug: str = "acme") -> WebsocketCommunicator:
-    return WebsocketCommunicator(application, f"/ws/t/{slug}/chat/", headers=cookie(user))
+    return WebsocketCommunicator(application, f"/ws/t/{slug}/chat/", headers=socket_headers(user))
 
 
 def remove(cast: Cast, user: object) -> Callable[[], Awaitable[None]]:
@@ -82,7 +70,7 @@ def test_it_closes_a_removed_members_open_socket_and_no_one_elses(cast: Cast) ->
 
 
 def test_it_refuses_the_removed_member_a_new_socket(cast: Cast) -> None:
-    headers = cookie(cast.member)
+    headers = socket_headers(cast.member)
 
     async def scenario() -> None:
         await remove(cast, cast.member)()
