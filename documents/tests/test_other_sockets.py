@@ -5,17 +5,16 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from docuchat.asgi import application
-from docuchat.testing import Cast
+from docuchat.testing import Cast, socket_headers
 from documents import live
 from documents.tests.conftest import make_document
-from documents.tests.test_live_progress import headers_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_leaves_the_tenants_chat_socket_open(cast: Cast) -> None:
     document = make_document(cast)
-    chat = WebsocketCommunicator(application, "/ws/t/acme/chat/", headers=headers_of(cast.member))
+    chat = WebsocketCommunicator(application, "/ws/t/acme/chat/", headers=socket_headers(cast.member))
 
     async def scenario() -> bool:
         assert (await chat.connect())[0]
