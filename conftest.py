@@ -18,6 +18,14 @@ from docuchat.testing import (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests close every connection after use (CONN_MAX_AGE 0, not the app's 60): a connection kept
+    alive by a worker thread would outlive the session and block dropping the test database."""
+    from django.conf import settings
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
 @pytest.fixture(autouse=True)
 def in_memory_channel_layer(settings: SettingsWrapper) -> None:
     """In-process tests use the in-memory channel layer. The database-backed one would keep a
