@@ -6,24 +6,18 @@ import asyncio
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chat_wsclient import Closed, WebSocket
 
+from docuchat.testing import free_port, stop_processes, wait_healthy
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 FINISHED = re.compile(r'data-status="(complete|failed|cancelled)"')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -32,13 +26,7 @@ class Servers:
     processes: list[subprocess.Popen]
 
     def stop(self) -> None:
-        for proc in self.processes:
-            proc.terminate()
-        for proc in self.processes:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_processes(self.processes)
 
 
 def start(*, tokens: int, rate: float, log_dir: Path) -> Servers:
@@ -61,23 +49,8 @@ def start(*, tokens: int, rate: float, log_dir: Path) -> Servers:
                          stderr=subprocess.STDOUT)
         for name, cmd in (("fake_llm", llm), ("daphne", web))
     ]  # fmt: skip
-    servers = Servers(port, procs)
-    wait_healthy(servers, log_dir)
-    return servers
-
-
-def wait_healthy(servers: Servers, log_dir: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in servers.processes):
-            break
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{servers.port}/healthz", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    servers.stop()
-    raise RuntimeError(f"The bench server did not start; see {log_dir}")
+    wait_healthy(f"http://127.0.0.1:{port}", procs, log_dir / "daphne.log", timeout=60)
+    return Servers(port, procs)
 
 
 def session_cookies(users: list) -> list[str]:

@@ -131,33 +131,39 @@ def start_live_app(tmp: Path, *, worker: bool = False, extra_env: dict[str, str]
         wlog = open(tmp / "worker.log", "wb")  # noqa: SIM115
         procs.append(subprocess.Popen(wcmd, cwd=BASE_DIR, env=env, stdout=wlog, stderr=subprocess.STDOUT))
     app = LiveApp(url=f"http://127.0.0.1:{port}", outbox=outbox, processes=procs)
-    _wait_healthy(app, tmp / "server.log")
+    wait_healthy(app.url, procs, tmp / "server.log")
     return app
 
 
-def _wait_healthy(app: LiveApp, log: Path, timeout: float = 30) -> None:
+def wait_healthy(url: str, processes: list[subprocess.Popen[bytes]], log: Path, timeout: float = 30) -> None:
+    """Wait for `url`/healthz to answer 200; on failure stop `processes` and show the log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if app.processes[0].poll() is not None:
-            raise RuntimeError(f"daphne exited early:\n{log.read_text()}")
+        if any(p.poll() is not None for p in processes):
+            stop_processes(processes)
+            raise RuntimeError(f"a server process exited early:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(f"{app.url}/healthz", timeout=2) as resp:  # noqa: S310
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:  # noqa: S310
                 if resp.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    stop_live_app(app)
-    raise RuntimeError(f"daphne did not become healthy in {timeout}s:\n{log.read_text()}")
+    stop_processes(processes)
+    raise RuntimeError(f"{url} did not become healthy in {timeout}s:\n{log.read_text()}")
 
 
-def stop_live_app(app: LiveApp) -> None:
-    for proc in app.processes:
+def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
+    for proc in processes:
         proc.terminate()
-    for proc in app.processes:
+    for proc in processes:
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def stop_live_app(app: LiveApp) -> None:
+    stop_processes(app.processes)
 
 
 def chromium_path() -> str | None:
