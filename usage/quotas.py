@@ -239,8 +239,8 @@ class QuotaStatus:
         return self.fraction is not None and self.fraction >= float(WARN_AT)
 
 
-def status(tenant: Tenant) -> QuotaStatus:
-    quota = Quota.objects.filter(tenant=tenant).first()
+def status(tenant: Tenant, quota: Quota | None = None) -> QuotaStatus:
+    quota = quota or _limits(tenant.id)
     meter = _meter((tenant.id, None, MONTH, month_start())).first()
     return QuotaStatus(
         tokens_used=meter.tokens_used if meter else 0,
@@ -252,8 +252,14 @@ def status(tenant: Tenant) -> QuotaStatus:
 
 
 def warn_if_near_limit(tenant: Tenant) -> bool:
-    """At 80% of the monthly budget, email the owners once per period. True if this call sent it."""
-    current = status(tenant)
+    """At 80% of the monthly budget, email the owners once per period. True if this call sent it.
+
+    It runs after every metered call: without a monthly budget it stops after one small query.
+    """
+    quota = _limits(tenant.id)
+    if quota is None or (quota.monthly_tokens is None and quota.monthly_cost is None):
+        return False
+    current = status(tenant, quota)
     if not current.warning:
         return False
     period = month_start()
