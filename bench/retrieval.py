@@ -13,6 +13,7 @@ Data: see bench/retrieval_data.py (built once per scale, in its own database: do
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -99,7 +100,8 @@ def run_scale(chunks: int, count: int) -> None:
     report("hybrid (vector + text)", hybrid, "the whole search the chat waits for")
     explained = plan(questions[0][0], questions[0][1], candidates)
     print("plan:", " | ".join(line.strip()[:110] for line in explained.splitlines()[:4]))
-    print("HNSW index used:", "chunk_embedding_hnsw" in explained, flush=True)
+    scanned = sorted(set(re.findall(r" on (documents_chunk_p\d+)", explained)))
+    print("HNSW index used:", "_embedding_idx" in explained, "| partitions read:", ", ".join(scanned))
 
 
 if __name__ == "__main__":

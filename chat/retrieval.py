@@ -185,7 +185,9 @@ def common_words() -> frozenset[str]:
     """Words in more than COMMON_FRACTION of all chunks, from ANALYZE's statistics on Chunk.search.
 
     PostgreSQL keeps the most common lexemes of a tsvector column with the fraction of rows that
-    have each (pg_stats.most_common_elems); read at most every COMMON_WORDS_TTL seconds.
+    have each (pg_stats.most_common_elems), per partition of the chunk table (autovacuum analyzes
+    the partitions, never the partitioned parent); the fractions are weighted by the partitions'
+    row counts. Read at most every COMMON_WORDS_TTL seconds.
     """
     global _common_words
     read_at, words = _common_words
@@ -193,14 +195,26 @@ def common_words() -> frozenset[str]:
         return words
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
-            " WHERE tablename = 'documents_chunk' AND attname = 'search'"
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname"
+            " AND s.attname = 'search' AND NOT s.inherited"
+            " WHERE c.oid = 'documents_chunk'::regclass"
+            " OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'documents_chunk'::regclass)"
         )
-        row = cursor.fetchone()
-    lexemes, freqs = row if row and row[0] else ([], [])
-    words = frozenset(w for w, f in zip(lexemes, freqs, strict=False) if f > COMMON_FRACTION)
-    _common_words = (time.monotonic(), words)
-    return words
+        rows = cursor.fetchall()
+    _common_words = (time.monotonic(), frequent(rows))
+    return _common_words[1]
+
+
+def frequent(stats: Sequence[tuple[list[str] | None, list[float] | None, float]]) -> frozenset[str]:
+    """The words in more than COMMON_FRACTION of the rows, from (lexemes, fractions, rows) per table."""
+    total = sum(max(rows, 0.0) for _, _, rows in stats)
+    counts: dict[str, float] = defaultdict(float)
+    for lexemes, fractions, rows in stats:
+        for word, fraction in zip(lexemes or [], fractions or [], strict=False):
+            counts[word] += fraction * max(rows, 0.0)
+    return frozenset(w for w, count in counts.items() if total and count / total > COMMON_FRACTION)
 
 
 def fuse(*rankings: Sequence[int]) -> list[tuple[int, float]]:

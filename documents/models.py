@@ -90,9 +90,16 @@ class Document(models.Model):
 
 
 class Chunk(models.Model):
-    """A run of about CHUNK_TOKEN_SIZE tokens of one document, with the pages it spans."""
+    """A run of about CHUNK_TOKEN_SIZE tokens of one document, with the pages it spans.
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    The table is partitioned by HASH (tenant_id) (migration 0004), so that each few tenants have
+    their own HNSW graph; queries should name the tenant so that PostgreSQL reads one partition.
+    Its primary key in the database is (tenant_id, id), as partitioning requires; `id` alone comes
+    from one sequence and is unique, and Django uses it as the primary key.
+    """
+
+    # Not indexed on its own: the primary key (tenant_id, id) leads with it.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
     ordinal = models.PositiveIntegerField()
     text = models.TextField()
@@ -110,7 +117,7 @@ class Chunk(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["document", "ordinal"], name="chunk_unique_ordinal"),
+            models.UniqueConstraint(fields=["tenant", "document", "ordinal"], name="chunk_unique_ordinal"),
         ]
         indexes = [
             # Retrieval: nearest chunks by cosine distance (filtered by tenant, iterative scan).
@@ -123,8 +130,6 @@ class Chunk(models.Model):
             ),
             # Retrieval: the full-text half of hybrid search.
             GinIndex(fields=["search"], name="chunk_search_gin"),
-            # Retrieval's tenant filter, and deleting or listing one tenant's chunks.
-            models.Index(fields=["tenant", "document"], name="chunk_tenant_document"),
         ]
 
     def __str__(self) -> str:

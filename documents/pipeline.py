@@ -200,7 +200,7 @@ def _commit(run: Run, drafts: list[chunking.Draft], result: Embeddings) -> None:
     with transaction.atomic():
         if not run.owned().select_for_update().exists():
             raise RunAborted
-        Chunk.objects.filter(document_id=document.pk).delete()
+        Chunk.objects.filter(tenant_id=document.tenant_id, document_id=document.pk).delete()
         Chunk.objects.bulk_create(_chunks(document, drafts, result), batch_size=500)
         _mark_ready(document, result)
         _meter(run, result)

@@ -83,7 +83,8 @@ def _flash_outcomes(request: TenantRequest, outcomes: list[uploads.Outcome], for
 @require_GET
 def detail(request: TenantRequest, public_id: UUID) -> HttpResponse:
     document = access.get_document(request, public_id)
-    chunks = document.chunks.defer("embedding", "search").order_by("ordinal")[:FIRST_CHUNKS]
+    chunks = document.chunks.filter(tenant=document.tenant_id).defer("embedding", "search")  # one partition
+    chunks = chunks.order_by("ordinal")[:FIRST_CHUNKS]
     context = {"doc": document, "chunks": chunks, "can_write": access.can_write_document(request, document)}
     return render(request, "documents/detail.html", context)
 

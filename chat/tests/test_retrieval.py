@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection, transaction
 
@@ -5,6 +7,7 @@ from chat.retrieval import fuse, nearest_query, search, tenant_chunks, use_itera
 from chat.tests.factories import make_document
 from docuchat.testing import Cast
 from documents.embeddings import get_embedder
+from documents.models import Chunk
 from usage.models import UsageRecord
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +81,9 @@ def test_it_turns_a_question_into_alternatives_for_full_text_search() -> None:
     assert websearch_terms("What is the refund policy?", common) == "refund policy"  # all common: AND
 
 
-def test_it_can_use_the_hnsw_index_for_the_tenant_filtered_search(cast: Cast) -> None:
-    """The query has the shape HNSW serves (ORDER BY embedding <=> q LIMIT n), filter and all.
+def test_it_can_use_the_hnsw_index_of_the_tenants_partition_only(cast: Cast) -> None:
+    """The query has the shape HNSW serves (ORDER BY embedding <=> q LIMIT n), filter and all,
+    and it reads the one partition of the chunk table that holds the tenant's chunks.
 
     On a table this small the planner rightly prefers other plans; the benchmark shows it choosing
     HNSW on its own at 100k and 1M chunks (bench/README.md). Here sorting is ruled out to prove
@@ -93,19 +97,45 @@ def test_it_can_use_the_hnsw_index_for_the_tenant_filtered_search(cast: Cast) ->
             cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute("SET LOCAL enable_seqscan = off")
         plan = nearest_query(tenant_chunks(cast.acme), vector, 24).explain()
-    assert "chunk_embedding_hnsw" in plan
+    scanned = re.findall(r"Index Scan using (\w+)_embedding_idx on (documents_chunk_p\d+)", plan)
+    assert len(scanned) == 1 and scanned[0][0] == scanned[0][1] == partition_of(cast.acme), plan
     assert "Sort" not in plan
+
+
+def partition_of(tenant) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tableoid::regclass::text FROM documents_chunk WHERE tenant_id = %s LIMIT 1", [tenant.pk]
+        )
+        return cursor.fetchone()[0]
 
 
 def test_it_learns_the_common_words_from_the_databases_statistics(cast: Cast, monkeypatch) -> None:
     from chat import retrieval
 
     make_document(cast.acme, "Memo", [f"Memo {i}: the quarterly numbers for region {i}." for i in range(40)])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE documents_chunk")
+    make_document(cast.globex, "Notes", [f"Note {i} about nothing in particular." for i in range(10)])
+    with connection.cursor() as cursor:  # as autovacuum does: the partitions, not their parent
+        cursor.execute(
+            "SELECT inhrelid::regclass FROM pg_inherits WHERE inhparent = %s::regclass",
+            [Chunk._meta.db_table],
+        )
+        for (partition,) in cursor.fetchall():
+            cursor.execute(f"ANALYZE {partition}")
     monkeypatch.setattr(retrieval, "_common_words", (float("-inf"), frozenset()))
 
     common = retrieval.common_words()
 
     assert {"memo", "quarterly", "numbers", "region"} <= common
     assert "17" not in common  # in one chunk of 40
+    assert "note" in common  # 10 of 50 chunks, all of another tenant
+
+
+def test_it_weighs_each_partitions_common_words_by_its_rows() -> None:
+    from chat.retrieval import frequent
+
+    stats = [(["memo", "rare"], [1.0, 0.5, 0.5, 1.0, 0.0], 10.0), (["rare"], [0.04], 990.0)]
+    stats.append((None, None, -1.0))  # a partition never analyzed
+
+    assert frequent(stats) == frozenset()  # memo: 10 of 1,000 rows; rare: 5 + 39.6 of 1,000
+    assert frequent(stats[:1]) == {"memo", "rare"}
