@@ -210,7 +210,10 @@ def ensure(total: int, noise: str = "subspace") -> dict[str, float]:
     times = {"load": load_chunks(total, noise)}
     times.update(build_indexes())
     execute("INSERT INTO bench_meta VALUES ('data', %s)", [f"{total} {noise}"])
-    size = scalar("SELECT pg_size_pretty(pg_total_relation_size('documents_chunk'))")
+    size = scalar(
+        "SELECT pg_size_pretty(sum(pg_total_relation_size(relid)))"
+        " FROM pg_partition_tree('documents_chunk') WHERE isleaf"
+    )
     print(f"  documents_chunk is {size} with its indexes", flush=True)
     return times
 

@@ -43,6 +43,16 @@ def is_partitioned() -> bool:
         return cursor.fetchone()[0] == "p"
 
 
+def embedding_storage() -> set[str]:
+    """How each table of chunks stores the vectors: 'm' (main) keeps them in the row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT attstorage FROM pg_attribute WHERE attname = 'embedding' AND attrelid IN"
+            " (SELECT relid FROM pg_partition_tree('documents_chunk'))"
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
 def test_it_keeps_every_chunk_and_its_ids_both_ways(cast: Cast, back_to_latest: None) -> None:
     make_document(cast.acme, "Handbook", ["Refunds within 30 days.", "Travel is reimbursed."])
     make_document(cast.globex, "Manual", ["Press the red button.", "Запуск двигателя."])
@@ -54,6 +64,7 @@ def test_it_keeps_every_chunk_and_its_ids_both_ways(cast: Cast, back_to_latest: 
 
     migrate(AFTER)
     assert is_partitioned() and rows() == before
+    assert embedding_storage() == {"m"}
     added = make_document(cast.acme, "Later", ["New text."]).chunks.get()
     assert added.id > max(row[0] for row in before)  # the id sequence continues after the copy
     assert Chunk.objects.filter(tenant=cast.acme).count() == 3
