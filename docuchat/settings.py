@@ -139,6 +139,10 @@ else:
             "CONFIG": DATABASES["default"],
         }
     }
+    # channels_postgres removes a closed socket from its groups (and purges expired groups and
+    # messages) through this database alias; without it, every disconnect failed and the tables
+    # only grew. The same database and settings as "default" (the test runner mirrors it).
+    DATABASES["channels_postgres"] = DATABASES["default"]
 RATELIMIT_USE_CACHE = "default"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # our DB cache has an atomic incr
 
