@@ -229,7 +229,9 @@ def fuse(*rankings: Sequence[int]) -> list[tuple[int, float]]:
 def load_hits(
     scope: QuerySet[Chunk], fused: list[tuple[int, float]], distances: dict[int, float], query: str
 ) -> list[Hit]:
-    rows = scope.filter(id__in=[cid for cid, _ in fused]).select_related("document")
+    rows = (
+        scope.filter(id__in=[cid for cid, _ in fused]).select_related("document").defer("embedding", "search")
+    )
     chunks = {chunk.id: chunk for chunk in rows}
     return [make_hit(chunks[cid], score, distances.get(cid), query) for cid, score in fused if cid in chunks]
 
