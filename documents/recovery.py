@@ -10,6 +10,8 @@ claims it and has no way to notice that the worker was killed, so that task stay
 2. A document queued for longer than a lease with no task waiting and none started within a
    lease: its task was lost (the process died between commit and enqueue, or while starting it).
    It gets a new task.
+3. A budget reservation past its expiry (usage/quotas.py): the chat turn or document run that held
+   it died, so its estimate goes back to the budget.
 
 Every worker runs a sweeper thread: once at start, then every half lease (see DocumentsConfig).
 Re-queueing is a conditional update, so workers sweeping at once queue a document only once, and
@@ -29,6 +31,7 @@ from django_tasks_db.models import DBTaskResult
 
 from documents.models import Document
 from documents.queueing import enqueue
+from usage import quotas
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +40,13 @@ WORKER_LOST = "documents.recovery.WorkerLost"
 
 
 def sweep() -> list[int]:
-    """Re-queue the documents of dead runs and lost tasks; return their ids."""
+    """Re-queue the documents of dead runs and lost tasks; return their ids. Also give back the
+    budget reservations that processes (web or worker) died holding."""
     recovered = [*_expired_leases(), *_lost_tasks()]
     for document_id in recovered:
         logger.warning("Re-queued document %s: its worker or task was lost.", document_id)
+    if released := quotas.release_expired():
+        logger.warning("Gave back %s budget reservations whose process died holding them.", released)
     return recovered
 
 

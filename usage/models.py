@@ -110,3 +110,35 @@ class Meter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tenant_id} {self.scope} {self.period_start}: {self.tokens_used}"
+
+
+class QuotaReservation(models.Model):
+    """One reservation in flight (usage/quotas.py): the estimate a call holds against its budgets.
+
+    `release` deletes it and gives the estimate back. If the process holding it dies first, the
+    workers' recovery sweep gives it back once it `expires`, so a crash cannot shrink a budget.
+    """
+
+    # No database constraints: this row is written before every model call, and the foreign-key
+    # checks cost more than the insert; deleting a tenant or user still cascades (Django's collector).
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    tokens = models.BigIntegerField()
+    cost = models.DecimalField(max_digits=14, decimal_places=8)
+    month = models.DateField(null=True, blank=True)  # the workspace meter's period, if held there
+    day = models.DateField(null=True, blank=True)  # the member meter's period, if held there
+    expires = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires"], name="quotareservation_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.tokens} tokens until {self.expires:%Y-%m-%d %H:%M}"

@@ -9,6 +9,10 @@ adds its estimate to `*_reserved` with one conditional UPDATE per budget:
 PostgreSQL re-checks the WHERE clause on the locked row, so two concurrent calls near the limit
 cannot both pass: the second sees the first one's reservation. The caller releases the
 reservation once the call has been recorded (or has failed).
+
+Each reservation is also a QuotaReservation row, deleted by whoever gives it back: `release`, or,
+when the process holding it died, `release_expired` (the workers' recovery sweep) after
+RESERVATION_SECONDS. Deleting the row first means the estimate is given back exactly once.
 """
 
 import calendar
@@ -28,6 +32,7 @@ from usage.models import Meter, Quota
 
 MONTH, MEMBER_DAY = Meter.Scope.MONTH, Meter.Scope.MEMBER_DAY
 WARN_AT = Decimal("0.8")
+RESERVATION_SECONDS = 3600  # far longer than any chat turn or document run that holds one
 LIMITS = ("monthly_tokens", "monthly_cost", "member_daily_tokens")
 
 
@@ -48,6 +53,7 @@ class Reservation:
     keys: list[MeterKey] = field(default_factory=list)
     tokens: int = 0
     cost: Decimal = Decimal(0)
+    id: int | None = None  # its QuotaReservation row
 
 
 def month_start(day: date | None = None) -> date:
@@ -147,7 +153,22 @@ def reserve(tenant: Tenant, user: Any, tokens: int, cost: Decimal = Decimal(0)) 
                 limit = f"{number_format(quota.member_daily_tokens, force_grouping=True)} tokens"
                 raise QuotaExceeded("daily budget per member", limit, next_day_start(today))
             reservation.keys.append(key)
+        if reservation.keys:
+            reservation.id = _record(tenant.id, user_id, reservation)
     return reservation
+
+
+def _record(tenant_id: int, user_id: int | None, reservation: Reservation) -> int:
+    """The reservation's row, for `release` or, if its process dies, the sweep."""
+    periods = {scope: period for _, _, scope, period in reservation.keys}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO usage_quotareservation (tenant_id, user_id, tokens, cost, month, day, expires)"
+            " VALUES (%s, %s, %s, %s, %s, %s, now() + make_interval(secs => %s)) RETURNING id",
+            [tenant_id, user_id, reservation.tokens, reservation.cost, periods.get(MONTH),
+             periods.get(MEMBER_DAY), RESERVATION_SECONDS],
+        )  # fmt: skip
+        return cursor.fetchone()[0]
 
 
 def _monthly_exceeded(quota: Quota, today: date) -> QuotaExceeded:
@@ -160,26 +181,51 @@ def _monthly_exceeded(quota: Quota, today: date) -> QuotaExceeded:
 
 
 def release(reservation: Reservation) -> None:
-    """Give back a reservation once the call it covered has been recorded (or failed)."""
+    """Give back a reservation once the call it covered has been recorded (or failed); once only."""
     if not reservation.keys:
         return
     with transaction.atomic(), connection.cursor() as cursor:
         _no_fsync_wait()
-        for tenant_id, user_id, scope, period in reservation.keys:
-            cursor.execute(
-                "UPDATE usage_meter SET tokens_reserved = tokens_reserved - %s,"
-                " cost_reserved = cost_reserved - %s WHERE tenant_id = %s"
-                " AND user_id IS NOT DISTINCT FROM %s AND scope = %s AND period_start = %s",
-                [
-                    reservation.tokens,
-                    reservation.cost if scope == MONTH else 0,
-                    tenant_id,
-                    user_id,
-                    scope,
-                    period,
-                ],
-            )
+        cursor.execute("DELETE FROM usage_quotareservation WHERE id = %s", [reservation.id])
+        if cursor.rowcount:  # not already given back by the sweep
+            _give_back(cursor, reservation)
     reservation.keys.clear()
+
+
+def release_expired() -> int:
+    """Give back the reservations of processes that died holding them; return how many."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        _no_fsync_wait()
+        cursor.execute(
+            "DELETE FROM usage_quotareservation WHERE expires < now()"
+            " RETURNING tenant_id, user_id, tokens, cost, month, day"
+        )
+        expired = cursor.fetchall()
+        for tenant_id, user_id, tokens, cost, month, day in expired:
+            keys: list[MeterKey] = []
+            if month is not None:
+                keys.append((tenant_id, None, MONTH, month))
+            if day is not None:
+                keys.append((tenant_id, user_id, MEMBER_DAY, day))
+            _give_back(cursor, Reservation(keys=keys, tokens=tokens, cost=cost))
+    return len(expired)
+
+
+def _give_back(cursor: Any, reservation: Reservation) -> None:
+    for tenant_id, user_id, scope, period in reservation.keys:
+        cursor.execute(
+            "UPDATE usage_meter SET tokens_reserved = tokens_reserved - %s,"
+            " cost_reserved = cost_reserved - %s WHERE tenant_id = %s"
+            " AND user_id IS NOT DISTINCT FROM %s AND scope = %s AND period_start = %s",
+            [
+                reservation.tokens,
+                reservation.cost if scope == MONTH else 0,
+                tenant_id,
+                user_id,
+                scope,
+                period,
+            ],
+        )
 
 
 @contextmanager
