@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -33,6 +34,10 @@ from usage.metering import record as meter
 
 MAX_QUESTION_CHARS = 4000
 TITLE_CHARS = 60
+# An answer still 'streaming' this long after it began lost the process writing it (a crash, or a
+# deploy restarting the server): no answer streams for anywhere near as long.
+ABANDONED_AFTER = timedelta(minutes=10)
+INTERRUPTED = "This answer was interrupted: the server stopped while writing it. Retry to answer again."
 
 
 class Refused(Exception):
@@ -117,6 +122,15 @@ def as_list(value: Any) -> list[str]:
     if value is None:
         return []
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def fail_abandoned(session: ChatSession) -> None:
+    """Answers whose process died mid-stream are saved as failed, so the page offers Retry instead
+    of showing them as still being written forever."""
+    cutoff = timezone.now() - ABANDONED_AFTER
+    session.messages.filter(status=Message.Status.STREAMING, created__lt=cutoff).update(
+        status=Message.Status.FAILED, error=INTERRUPTED
+    )
 
 
 def find_session(membership: Membership, public_id: str) -> ChatSession:
