@@ -37,7 +37,7 @@ UNEXPECTED = "Something went wrong on our side while answering. Try again."
 # questions would queue there. A few threads of our own (each with its own connection) let turns
 # open and save side by side, and bound the connections the chat can hold. Each of them competes
 # with the event loop (which streams the answers) for the GIL: with 200 simultaneous chats on two
-# cores, 3 gave a p95 gap between pieces of 66 to 70 ms against 93 to 104 ms with 4, and no later
+# cores, 3 gave a p95 gap between pieces of 66 to 75 ms against 93 to 104 ms with 4, and no later
 # first pieces (bench/chat_concurrency.py).
 DB_THREADS = 3
 db_executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="chat-db")
