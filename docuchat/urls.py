@@ -1,10 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from docuchat import views
-
 urlpatterns = [
-    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("t/<slug:tenant_slug>/documents/", include("documents.urls")),
