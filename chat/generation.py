@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from chat.prompt import Prompt
-from chat.retrieval import STOPWORDS, WORD, Hit
+from chat.retrieval import Hit, best_sentence, question_words, sentences_of
 from docuchat.lib.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ NO_SOURCES_ANSWER = (
 )
 OFFLINE_PASSAGES = 3
 PASSAGE_WORDS = 70
-SENTENCE = re.compile(r"(?<=[.!?。])\s+")
 
 
 class GenerationError(Exception):
@@ -140,7 +139,7 @@ def client() -> "openai.AsyncOpenAI":  # type: ignore[name-defined]  # noqa: F82
 
 def extractive_answer(question: str, hits: Sequence[Hit]) -> str:
     """Offline mode: the best passages of the best sources, quoted and cited, under a plain notice."""
-    words = {w for w in WORD.findall(question.lower()) if w not in STOPWORDS}
+    words = question_words(question)
     quotes = [
         f"> {best_passage(hit.text, words)} [{n}]" for n, hit in enumerate(hits[:OFFLINE_PASSAGES], start=1)
     ]
@@ -149,16 +148,11 @@ def extractive_answer(question: str, hits: Sequence[Hit]) -> str:
 
 def best_passage(text: str, words: set[str]) -> str:
     """The sentence that shares most words with the question, with what follows, about PASSAGE_WORDS."""
-    sentences = [s for s in SENTENCE.split(" ".join(text.split())) if s]
+    sentences = sentences_of(text)
     if not sentences:
         return ""
-
-    def overlap(i: int) -> int:
-        return len(words & set(WORD.findall(sentences[i].lower())))
-
-    start = max(range(len(sentences)), key=lambda i: (overlap(i), -i))
     passage: list[str] = []
-    for sentence in sentences[start:]:
+    for sentence in sentences[best_sentence(sentences, words) :]:
         passage.extend(sentence.split())
         if len(passage) >= PASSAGE_WORDS // 2:
             break

@@ -35,6 +35,7 @@ COMMON_WORDS_TTL = 600.0
 MAX_DISTANCE = 0.8
 WORD = re.compile(r"\w+", re.UNICODE)
 PHRASE = re.compile(r'"([^"]+)"')
+SENTENCE = re.compile(r"(?<=[.!?。])\s+")
 # 'simple' text search keeps every word of every language; these English function words would
 # otherwise match nearly every chunk and drown the words that matter.
 STOPWORDS = frozenset(
@@ -252,16 +253,35 @@ def make_hit(chunk: Chunk, score: float, distance: float | None, query: str) -> 
     )
 
 
+def question_words(question: str) -> set[str]:
+    return {w for w in WORD.findall(question.lower()) if w not in STOPWORDS}
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s for s in SENTENCE.split(" ".join(text.split())) if s]
+
+
+def best_sentence(sentences: Sequence[str], words: set[str]) -> int:
+    """The index of the sentence that shares most words with the question (the first of equals)."""
+
+    def shared(i: int) -> tuple[int, int]:
+        return len(words & set(WORD.findall(sentences[i].lower()))), -i
+
+    return max(range(len(sentences)), key=shared)
+
+
 def snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
-    """About `size` characters of `text` around the first word of the question it contains."""
+    """About `size` characters of `text` from the sentence that shares most words with the question
+    (where the offline answer's quote starts too), moved back when it is near the end."""
     flat = " ".join(text.split())
     if len(flat) <= size:
         return flat
-    lowered = flat.lower()
-    words = [w for w in WORD.findall(query.lower()) if w not in STOPWORDS and len(w) > 2]
-    found = [i for i in (lowered.find(w) for w in words) if i >= 0]
-    start = max(0, min(found) - size // 4) if found else 0
-    start = flat.rfind(" ", 0, start) + 1 if start else 0
+    sentences = sentences_of(flat)
+    best = best_sentence(sentences, question_words(query))
+    start, tail = len(" ".join(sentences[:best])) + (1 if best else 0), len(flat) - size
+    if start > tail:  # near the end: the last `size` characters, from the start of a word
+        space = flat.find(" ", tail)
+        start = space + 1 if space >= 0 else tail
     cut = flat[start : start + size]
     cut = cut[: cut.rfind(" ")] if start + size < len(flat) and " " in cut else cut
     return ("…" if start else "") + cut + ("…" if start + len(cut) < len(flat) else "")

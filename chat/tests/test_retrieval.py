@@ -3,7 +3,17 @@ import re
 import pytest
 from django.db import connection, transaction
 
-from chat.retrieval import fuse, nearest_query, search, tenant_chunks, use_iterative_scan, websearch_terms
+from chat.generation import best_passage
+from chat.retrieval import (
+    fuse,
+    nearest_query,
+    question_words,
+    search,
+    snippet,
+    tenant_chunks,
+    use_iterative_scan,
+    websearch_terms,
+)
 from chat.tests.factories import make_document
 from docuchat.testing import Cast
 from documents.embeddings import get_embedder
@@ -139,3 +149,34 @@ def test_it_weighs_each_partitions_common_words_by_its_rows() -> None:
 
     assert frequent(stats) == frozenset()  # memo: 10 of 1,000 rows; rare: 5 + 39.6 of 1,000
     assert frequent(stats[:1]) == {"memo", "rare"}
+
+
+MANUAL = " ".join(
+    [*(f"Errors of kind {i} are reported with a stack trace." for i in range(8)),
+     "To suppress errors you do not care about, write a suppression file and pass it with --suppressions.",
+     *(f"Section {i} covers the command line." for i in range(8))]
+)  # fmt: skip
+
+
+def test_it_shows_the_sentence_that_answers_in_the_snippet_not_the_first_matching_word() -> None:
+    shown = snippet(MANUAL, "How do I suppress errors?")
+
+    assert shown.startswith("…To suppress errors you do not care about")
+    assert len(shown) <= 242 and shown.endswith("…")
+
+
+def test_it_starts_the_snippet_where_the_offline_answer_quotes_from() -> None:
+    question = "How do I suppress errors?"
+
+    quote = best_passage(MANUAL, question_words(question))
+
+    assert snippet(MANUAL, question).removeprefix("…")[:60] == quote[:60]
+
+
+def test_it_shows_the_end_of_the_text_when_the_answer_is_its_last_sentence() -> None:
+    text = " ".join(f"Filler sentence number {i} says nothing." for i in range(20)) + " Refunds take 30 days."
+
+    shown = snippet(text, "How long do refunds take?")
+
+    assert shown.endswith("Refunds take 30 days.") and shown.startswith("…")
+    assert shown[1:].split()[0] in text.split()  # from the start of a word
