@@ -41,9 +41,14 @@ UNEXPECTED = "Something went wrong on our side while answering. Try again."
 # first pieces (bench/chat_concurrency.py).
 DB_THREADS = 3
 db_executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="chat-db")
+# Saving the text of streaming answers so far (service.checkpoint) has a thread of its own, so
+# that it never makes a question wait to be opened.
+checkpoint_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-checkpoint")
 
 
-def in_db_thread[T](fn: Callable[..., T]) -> Callable[..., Awaitable[T]]:
+def in_db_thread[T](
+    fn: Callable[..., T], executor: ThreadPoolExecutor = db_executor
+) -> Callable[..., Awaitable[T]]:
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> T:
         # Closed from inside the call: the wrapper's own clean-up runs outside the call's context
@@ -53,7 +58,7 @@ def in_db_thread[T](fn: Callable[..., T]) -> Callable[..., Awaitable[T]]:
         finally:
             close_old_connections()
 
-    return database_sync_to_async(run, thread_sensitive=False, executor=db_executor)
+    return database_sync_to_async(run, thread_sensitive=False, executor=executor)
 
 
 def elapsed_ms(since: float) -> int:
@@ -156,12 +161,26 @@ class ChatConsumer(TenantConsumer):
             outcome.status, outcome.error = Message.Status.FAILED, UNEXPECTED
 
     async def stream(self, turn: service.Turn, prompt: Prompt, outcome: service.Outcome) -> None:
+        """Send each piece as it comes; every CHECKPOINT_SECONDS, save the text so far meanwhile."""
         pieces = stream_answer(prompt, turn.question.content, turn.answer.model, outcome.usage)
-        async for piece in pieces:
-            outcome.content += piece
-            await self.send(text_data=fragments.delta(turn.answer, piece))
-            if outcome.first_token_ms is None:
-                outcome.first_token_ms = elapsed_ms(turn.received)
+        saving: asyncio.Future[None] | None = None
+        saved_at = time.monotonic()
+        try:
+            async for piece in pieces:
+                outcome.content += piece
+                await self.send(text_data=fragments.delta(turn.answer, piece))
+                if outcome.first_token_ms is None:
+                    outcome.first_token_ms = elapsed_ms(turn.received)
+                if time.monotonic() - saved_at >= service.CHECKPOINT_SECONDS and (
+                    saving is None or saving.done()
+                ):
+                    saving = asyncio.ensure_future(
+                        in_db_thread(service.checkpoint, checkpoint_executor)(turn.answer.pk, outcome.content)
+                    )
+                    saved_at = time.monotonic()
+        finally:
+            if saving is not None:  # done before the final save, which it must not follow
+                await asyncio.gather(saving, return_exceptions=True)
 
     def save(self, turn: service.Turn, outcome: service.Outcome, prompt: Prompt | None) -> str:
         answer = service.finish(turn, outcome, prompt)

@@ -3,9 +3,11 @@
 A turn is one question and the answer being generated for it:
   start_ask / start_regenerate -> Turn   (checks, rate limit, the question and a 'streaming' answer saved)
   prepare(turn) -> Prompt                (retrieval and the prompt)
+  checkpoint(answer_id, content)         (while it streams: what it has so far, every few seconds)
   finish(turn, outcome)                  (the answer saved with its status, usage metered)
 """
 
+import logging
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -16,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from chat.generation import OFFLINE_MODEL, Usage, is_offline
@@ -32,11 +34,15 @@ from usage import quotas
 from usage.metering import Kind, cost_of
 from usage.metering import record as meter
 
+log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 4000
 TITLE_CHARS = 60
 # An answer still 'streaming' this long after it began lost the process writing it (a crash, or a
 # deploy restarting the server): no answer streams for anywhere near as long.
 ABANDONED_AFTER = timedelta(minutes=10)
+# While an answer streams, what it has so far is saved this often: a crash or a deploy mid-answer
+# loses at most these last seconds of it, and a page opened meanwhile shows it.
+CHECKPOINT_SECONDS = 3.0
 INTERRUPTED = "This answer was interrupted: the server stopped while writing it. Retry to answer again."
 
 
@@ -276,6 +282,17 @@ def history(turn: Turn) -> list[PromptTurn]:
         .order_by("-created", "-id")[:10]
     )
     return [PromptTurn(role=m.role, content=m.content) for m in reversed(earlier)]
+
+
+def checkpoint(answer_id: int, content: str) -> None:
+    """Save what an answer has streamed so far; only while it streams, so never over its final save.
+
+    Best effort: a failure is logged and the answer goes on (its final save does not depend on it).
+    """
+    try:
+        Message.objects.filter(pk=answer_id, status=Message.Status.STREAMING).update(content=content)
+    except DatabaseError:
+        log.warning("Saving answer %s so far failed", answer_id, exc_info=True)
 
 
 def finish(turn: Turn, outcome: Outcome, prompt: Prompt | None) -> Message:
