@@ -32,7 +32,11 @@ def saved_answer() -> Message:
     return Message.objects.get(role=Message.Role.ASSISTANT)
 
 
-def test_it_saves_the_answer_so_far_while_it_streams(cast: Cast) -> None:
+def ask(cast: Cast, *, leave_midway: bool = False) -> tuple[str, Message]:
+    """Ask; when "word15" has streamed, read the answer as saved; then read to the end, or leave.
+
+    Returns the streamed text and the answer as it was saved midway.
+    """
     headers = signed_in(cast.member)
 
     async def scenario() -> tuple[str, Message]:
@@ -41,11 +45,16 @@ def test_it_saves_the_answer_so_far_while_it_streams(cast: Cast) -> None:
         await ws.send_to(text_data=json.dumps(QUESTION))
         frames = await receive_until(ws, lambda f: "word15 " in f)
         midway = await saved_answer()
-        frames += await receive_until(ws)
+        if not leave_midway:
+            frames += await receive_until(ws)
         await ws.disconnect()
         return streamed_text(frames), midway
 
-    streamed, midway = async_to_sync(scenario)()
+    return async_to_sync(scenario)()
+
+
+def test_it_saves_the_answer_so_far_while_it_streams(cast: Cast) -> None:
+    streamed, midway = ask(cast)
 
     assert midway.status == Message.Status.STREAMING
     assert midway.content.startswith("word0 word1 word2 ") and len(midway.content.split()) < 30
@@ -55,16 +64,7 @@ def test_it_saves_the_answer_so_far_while_it_streams(cast: Cast) -> None:
 
 
 def test_it_never_saves_a_checkpoint_over_the_final_answer(cast: Cast) -> None:
-    headers = signed_in(cast.member)
-
-    async def scenario() -> None:
-        ws = communicator(headers)
-        await ws.connect()
-        await ws.send_to(text_data=json.dumps(QUESTION))
-        await receive_until(ws)
-        await ws.disconnect()
-
-    async_to_sync(scenario)()
+    ask(cast)
     answer = Message.objects.get(role=Message.Role.ASSISTANT)
 
     service.checkpoint(answer.pk, "word0 ")  # a late one, as from a slow database thread
@@ -75,18 +75,7 @@ def test_it_never_saves_a_checkpoint_over_the_final_answer(cast: Cast) -> None:
 
 def test_it_keeps_what_was_saved_when_the_process_dies_mid_answer(cast: Cast) -> None:
     """The next page load marks the orphan failed; its text so far stays, under the error."""
-    headers = signed_in(cast.member)
-
-    async def scenario() -> Message:
-        ws = communicator(headers)
-        await ws.connect()
-        await ws.send_to(text_data=json.dumps(QUESTION))
-        await receive_until(ws, lambda f: "word15 " in f)
-        midway = await saved_answer()
-        await ws.disconnect()
-        return midway
-
-    midway = async_to_sync(scenario)()
+    _, midway = ask(cast, leave_midway=True)
     # As if the process had died there: the answer as the last checkpoint left it, 10 minutes on.
     Message.objects.filter(pk=midway.pk).update(
         status=Message.Status.STREAMING,
