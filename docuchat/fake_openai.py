@@ -1,4 +1,5 @@
-"""A local OpenAI-compatible HTTP server for tests: scripted replies, a request log, delays, errors.
+"""A local OpenAI-compatible embeddings server for tests: scripted replies, a request log, delays,
+errors. (The chat completions, streamed, are chat/tests/fake_llm.py's: tests and benchmarks.)
 
 The tests drive the real openai client against it (no network, no key)::
 
@@ -9,11 +10,10 @@ The tests drive the real openai client against it (no network, no key)::
 
 Each request is answered by, in order:
 1. the next Reply queued for its path (`queue`): a status, a JSON body, headers, a delay before
-   answering, or SSE events; a Reply without a body at status 200 takes the route's default body;
+   answering; a Reply without a body at status 200 takes the route's default body;
 2. else the handler set for the path (`route(path, handler)`, handler(request) -> Reply);
 3. else the built-in defaults: /v1/embeddings (deterministic vectors of the requested
-   `dimensions`, float or base64 encoded, with token usage) and /v1/chat/completions (the
-   `answer` text, streamed as SSE chunks when "stream" is true, with usage when asked for).
+   `dimensions`, float or base64 encoded, with token usage).
 Error replies get OpenAI's error body and a tiny `retry-after-ms`, so SDK retries are quick.
 """
 
@@ -32,7 +32,6 @@ from typing import Any
 from docuchat.lib.tokens import count_tokens
 
 EMBEDDINGS = "/v1/embeddings"
-CHAT = "/v1/chat/completions"
 
 
 @dataclass
@@ -41,8 +40,6 @@ class Reply:
     json: Any = None
     delay: float = 0.0  # seconds before the answer starts (longer than the client's timeout: a timeout)
     headers: dict[str, str] = field(default_factory=dict)
-    events: list[Any] | None = None  # SSE: each item is sent as `data: <json>`; then `data: [DONE]`
-    event_delay: float = 0.0  # seconds between SSE events
 
 
 @dataclass
@@ -57,12 +54,11 @@ Handler = Callable[[Recorded], Reply]
 
 
 class FakeOpenAI:
-    def __init__(self, *, dimensions: int = 1536, answer: str = "This is a fake answer.") -> None:
+    def __init__(self, *, dimensions: int = 1536) -> None:
         self.dimensions = dimensions
-        self.answer = answer
         self.requests: list[Recorded] = []
         self._queues: dict[str, deque[Reply]] = {}
-        self._routes: dict[str, Handler] = {EMBEDDINGS: self.embeddings, CHAT: self.chat}
+        self._routes: dict[str, Handler] = {EMBEDDINGS: self.embeddings}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
 
@@ -114,11 +110,8 @@ class FakeOpenAI:
         handler = self._routes.get(request.path)
         if reply is None:
             return handler(request) if handler else Reply(status=404)
-        if reply.status == 200 and reply.json is None and reply.events is None and handler:
-            default = handler(request)
-            return Reply(
-                reply.status, default.json, reply.delay, reply.headers, default.events, reply.event_delay
-            )
+        if reply.status == 200 and reply.json is None and handler:
+            return Reply(reply.status, handler(request).json, reply.delay, reply.headers)
         return reply
 
     def embeddings(self, request: Recorded) -> Reply:
@@ -135,39 +128,6 @@ class FakeOpenAI:
         usage = {"prompt_tokens": tokens, "total_tokens": tokens}
         return Reply(json={"object": "list", "data": data, "model": body.get("model", ""), "usage": usage})
 
-    def chat(self, request: Recorded) -> Reply:
-        body = request.json or {}
-        model = body.get("model", "")
-        prompt = sum(count_tokens(str(m.get("content", ""))) for m in body.get("messages", []))
-        completion = count_tokens(self.answer)
-        usage = {
-            "prompt_tokens": prompt,
-            "completion_tokens": completion,
-            "total_tokens": prompt + completion,
-        }
-        if body.get("stream"):
-            include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            return Reply(events=chat_chunks(model, self.answer, usage if include_usage else None))
-        message = {"role": "assistant", "content": self.answer}
-        choice = {"index": 0, "message": message, "finish_reason": "stop"}
-        return Reply(json={**_completion_head(model, "chat.completion"), "choices": [choice], "usage": usage})
-
-
-def chat_chunks(model: str, text: str, usage: dict[str, int] | None) -> list[dict[str, Any]]:
-    """SSE chunks as OpenAI streams them: a role delta, one delta per word, a stop, then usage."""
-    head = _completion_head(model, "chat.completion.chunk")
-
-    def chunk(delta: dict[str, str], finish: str | None = None) -> dict[str, Any]:
-        return {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
-
-    words = text.split(" ")
-    pieces = [word if i == 0 else " " + word for i, word in enumerate(words)]
-    events = [chunk({"role": "assistant", "content": ""}), *(chunk({"content": p}) for p in pieces)]
-    events.append(chunk({}, "stop"))
-    if usage is not None:
-        events.append({**head, "choices": [], "usage": usage})
-    return events
-
 
 def fake_vector(text: str, size: int) -> list[float]:
     """A deterministic unit vector for `text`."""
@@ -181,15 +141,6 @@ def _encode(vector: list[float], as_base64: bool) -> Any:
     if not as_base64:
         return vector
     return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
-
-
-def _completion_head(model: str, kind: str) -> dict[str, Any]:
-    return {
-        "id": f"chatcmpl-fake-{time.monotonic_ns()}",
-        "object": kind,
-        "created": int(time.time()),
-        "model": model,
-    }
 
 
 def _error_body(status: int) -> dict[str, Any]:
@@ -217,7 +168,7 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             reply = server.answer_for(request)
             time.sleep(reply.delay)
             try:
-                self._send_events(reply) if reply.events is not None else self._send_json(reply)
+                self._send_json(reply)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True  # the client gave up (a timeout): nothing to answer
 
@@ -233,20 +184,6 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-
-        def _send_events(self, reply: Reply) -> None:
-            self.send_response(reply.status)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Connection", "close")
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            for event in [*(reply.events or []), "[DONE]"]:
-                data = event if isinstance(event, str) else json.dumps(event)
-                self.wfile.write(f"data: {data}\n\n".encode())
-                self.wfile.flush()
-                time.sleep(reply.event_delay)
-            self.close_connection = True
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # keep test output clean; the request log is `server.requests`
