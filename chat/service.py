@@ -307,7 +307,7 @@ def finish(turn: Turn, outcome: Outcome, prompt: Prompt | None) -> Message:
     if usage:
         answer.model = usage.model
         answer.prompt_tokens, answer.completion_tokens = usage.prompt_tokens, usage.completion_tokens
-    with _released(turn.reservation), transaction.atomic():
+    with quotas.released(turn.reservation), transaction.atomic():  # given back after the usage is recorded
         answer.save()
         if turn.query_usage is not None:
             embedded = turn.query_usage
@@ -320,14 +320,6 @@ def finish(turn: Turn, outcome: Outcome, prompt: Prompt | None) -> Message:
                 usage.completion_tokens, message=answer,
             )  # fmt: skip
     return answer
-
-
-@contextmanager
-def _released(reservation: quotas.Reservation) -> Iterator[None]:
-    try:
-        yield
-    finally:
-        quotas.release(reservation)  # after the usage is recorded (or the save failed)
 
 
 def settled_usage(outcome: Outcome, prompt: Prompt | None) -> Usage | None:

@@ -164,10 +164,8 @@ def _budget(run: Run, model: str, tokens: int) -> Iterator[None]:
         reservation = quotas.reserve(document.tenant, document.queued_by, tokens, cost_of(model, tokens, 0))
     except quotas.QuotaExceeded as exc:
         raise WaitingForBudget(exc) from exc
-    try:
+    with quotas.released(reservation):
         yield
-    finally:
-        quotas.release(reservation)
 
 
 def _extract(run: Run) -> list[pdf.Page]:

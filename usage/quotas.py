@@ -229,9 +229,8 @@ def _give_back(cursor: Any, reservation: Reservation) -> None:
 
 
 @contextmanager
-def reserved(tenant: Tenant, user: Any, tokens: int, cost: Decimal = Decimal(0)) -> Iterator[Reservation]:
-    """`with reserved(...):` refuse before the call if over budget; release the estimate after it."""
-    reservation = reserve(tenant, user, tokens, cost)
+def released(reservation: Reservation) -> Iterator[Reservation]:
+    """`with released(reserve(...)):` the call, then give the estimate back however it ended."""
     try:
         yield reservation
     finally:

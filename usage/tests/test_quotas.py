@@ -22,7 +22,7 @@ def spend(cast: Cast, tokens: int, user: object = None, model: str = "offline-ha
 def test_it_allows_calls_within_the_monthly_token_budget(cast: Cast) -> None:
     Quota.objects.create(tenant=cast.acme, monthly_tokens=1000)
     spend(cast, 600)
-    with quotas.reserved(cast.acme, cast.owner, 400):
+    with quotas.released(quotas.reserve(cast.acme, cast.owner, 400)):
         pass
     meter = Meter.objects.get(tenant=cast.acme, scope="month")
     assert (meter.tokens_used, meter.tokens_reserved) == (600, 0)
