@@ -90,6 +90,11 @@ class Message(models.Model):
         indexes = [
             # Showing a conversation, and the recent turns that go into the prompt.
             models.Index(fields=["session", "created"], name="message_session_created"),
+            # The recovery sweep's answers still streaming long after they began (chat.service.
+            # fail_abandoned): only the few rows streaming right now are in it.
+            models.Index(
+                fields=["created"], condition=models.Q(status="streaming"), name="message_streaming_created"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -130,13 +130,13 @@ def as_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def fail_abandoned(session: ChatSession) -> None:
-    """Answers whose process died mid-stream are saved as failed, so the page offers Retry instead
-    of showing them as still being written forever."""
+def fail_abandoned() -> int:
+    """Answers whose process died mid-stream are saved as failed (with the text saved so far), so
+    their page offers Retry instead of showing them as still being written forever. Run by the
+    workers' recovery sweep (documents/recovery.py); returns how many."""
     cutoff = timezone.now() - ABANDONED_AFTER
-    session.messages.filter(status=Message.Status.STREAMING, created__lt=cutoff).update(
-        status=Message.Status.FAILED, error=INTERRUPTED
-    )
+    abandoned = Message.objects.filter(status=Message.Status.STREAMING, created__lt=cutoff)
+    return abandoned.update(status=Message.Status.FAILED, error=INTERRUPTED)
 
 
 def find_session(membership: Membership, public_id: str) -> ChatSession:

@@ -8,7 +8,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from chat.generation import is_offline
 from chat.models import ChatSession, Message
-from chat.service import effective_model, fail_abandoned, tenant_documents
+from chat.service import effective_model, tenant_documents
 from tenants.access import get_chat_message, get_chat_session
 from tenants.http import TenantRequest
 
@@ -18,8 +18,6 @@ def page(request: TenantRequest, session: ChatSession | None) -> HttpResponse:
         # Boosted navigation swaps only the body: load the page whole, with its socket and scripts.
         return HttpResponseClientRedirect(request.get_full_path())
     sessions = ChatSession.objects.owned_by(request.tenant, request.user).order_by("-updated", "-id")
-    if session is not None:
-        fail_abandoned(session)
     context = {
         "session": session,
         "sessions": sessions,

@@ -12,6 +12,8 @@ claims it and has no way to notice that the worker was killed, so that task stay
    It gets a new task.
 3. A budget reservation past its expiry (usage/quotas.py): the chat turn or document run that held
    it died, so its estimate goes back to the budget.
+4. A chat answer still streaming long after it began (chat/service.py): the server process writing
+   it died, so it is marked failed, keeping the text saved so far, and its page offers Retry.
 
 Every worker runs a sweeper thread: once at start, then every half lease (see DocumentsConfig).
 Re-queueing is a conditional update, so workers sweeping at once queue a document only once, and
@@ -29,6 +31,7 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from chat.service import fail_abandoned
 from documents.models import Document
 from documents.queueing import enqueue
 from usage import quotas
@@ -41,12 +44,15 @@ WORKER_LOST = "documents.recovery.WorkerLost"
 
 def sweep() -> list[int]:
     """Re-queue the documents of dead runs and lost tasks; return their ids. Also give back the
-    budget reservations that processes (web or worker) died holding."""
+    budget reservations that processes (web or worker) died holding, and fail the chat answers
+    that web processes died writing."""
     recovered = [*_expired_leases(), *_lost_tasks()]
     for document_id in recovered:
         logger.warning("Re-queued document %s: its worker or task was lost.", document_id)
     if released := quotas.release_expired():
         logger.warning("Gave back %s budget reservations whose process died holding them.", released)
+    if failed := fail_abandoned():
+        logger.warning("Marked %s chat answers failed: the process writing them died.", failed)
     return recovered
 
 
