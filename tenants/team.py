@@ -7,6 +7,8 @@ fresh rows: of two concurrent demotions of the last two owners, the second waits
 one owner left and is refused.
 """
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Q
 
@@ -73,13 +75,38 @@ def change_role(actor: Membership, target: Membership, role: str) -> bool:
             raise NotAllowed("Only owners can make someone an owner.")
         if target.role == role:
             return False
-        if role != Role.OWNER:
-            _ensure_other_owner(locked, target, "demoted")
-        old, target.role = target.role, role
-        target.save(update_fields=["role"])
-        email = target.user.email
-        audit.record(target.tenant, actor.user, Action.MEMBER_ROLE_CHANGED, email, old=old, new=role)
+        _set_role(locked, target, role, by=actor.user)
     return True
+
+
+def set_role_as_operator(tenant: Tenant, user: Any, role: str) -> str | None:
+    """`manage.py add_member`: add `user` to `tenant` with `role`, or give them `role`.
+
+    Operators need no rights, but the lock and the last-owner rule are change_role's. Returns the
+    person's previous role (None when they were added).
+    """
+    with transaction.atomic():
+        existing = Membership.objects.filter(tenant=tenant, user=user).values_list("pk", flat=True)
+        locked = _lock(tenant, *existing)
+        before = next((m for m in locked.values() if m.user_id == user.pk), None)
+        if before is None:
+            Membership.objects.create(tenant=tenant, user=user, role=role)
+            audit.record(tenant, None, Action.MEMBER_JOINED, user.email, role=role, by="operator")
+            return None
+        if before.role == role:
+            raise TeamError(f"{user.email} is already a {role} of {tenant.name}.")
+        previous = before.role
+        _set_role(locked, before, role, by=None)
+    return previous
+
+
+def _set_role(locked: dict[int, Membership], target: Membership, role: str, *, by: Any) -> None:
+    """Under the lock: give `target` the role, unless that leaves the workspace without an owner."""
+    if role != Role.OWNER:
+        _ensure_other_owner(locked, target, "demoted")
+    old, target.role = target.role, role
+    target.save(update_fields=["role"])
+    audit.record(target.tenant, by, Action.MEMBER_ROLE_CHANGED, target.user.email, old=old, new=role)
 
 
 def remove_member(actor: Membership, target: Membership) -> None:
