@@ -13,6 +13,7 @@ from django_ratelimit.core import is_ratelimited
 from accounts.forms import CodeForm, EmailForm, ProfileForm
 from accounts.models import CodeCheck, LoginCode, User, check_code
 from accounts.sessions import end_all_sessions
+from docuchat.lib import client_ip
 from tenants import team
 from tenants.http import AuthedRequest
 from tenants.middleware import resolve_membership
@@ -38,7 +39,7 @@ def _code_requests_limited(request: HttpRequest) -> bool:
         rate=settings.LOGIN_CODE_RATE_PER_EMAIL, increment=True,
     )  # fmt: skip
     by_ip = is_ratelimited(
-        request, group="login-code-ip", key="ip",
+        request, group="login-code-ip", key=client_ip.ratelimit_key,
         rate=settings.LOGIN_CODE_RATE_PER_IP, increment=True,
     )  # fmt: skip
     return by_email or by_ip

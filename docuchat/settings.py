@@ -25,6 +25,9 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105
 
 ALLOWED_HOSTS = envcheck.read(env.list, "ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+# Reverse proxies (IP addresses or networks) whose X-Forwarded-For is believed for the client's
+# address (docuchat/lib/client_ip.py); every per-IP limit uses it. Empty: REMOTE_ADDR as it is.
+TRUSTED_PROXIES = envcheck.read(env.list, "TRUSTED_PROXIES", default=[])
 CSRF_TRUSTED_ORIGINS = envcheck.read(env.list, "CSRF_TRUSTED_ORIGINS", default=[])
 
 DATA_DIR = Path(envcheck.read(env.str, "DATA_DIR", default=str(BASE_DIR / "data"))).resolve()

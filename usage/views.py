@@ -1,4 +1,3 @@
-import csv
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
@@ -7,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from docuchat.lib import csvsafe
 from tenants.access import usage_records
 from tenants.http import TenantRequest
 from usage import chart, quotas, reports
@@ -72,16 +72,11 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(rows: Iterator[tuple[object, ...]]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(CSV_HEADER)
-    for created, email, *rest in rows:
-        yield writer.writerow([created.isoformat(), email or "(system)", *rest[:-1], rest[-1] or ""])
+    return csvsafe.lines(
+        CSV_HEADER,
+        ([created.isoformat(), email or "(system)", *rest] for created, email, *rest in rows),
+    )
 
 
 @require_GET

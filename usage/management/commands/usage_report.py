@@ -1,4 +1,3 @@
-import csv
 from argparse import ArgumentParser
 from datetime import date, datetime, time
 
@@ -6,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.utils import timezone
 
+from docuchat.lib import csvsafe
 from usage.models import UsageRecord
 from usage.reports import COST, TOKENS
 
@@ -45,8 +45,7 @@ class Command(BaseCommand):
             .order_by("tenant_slug", "kind", "model")
         ]
         if format == "csv":
-            writer = csv.writer(self.stdout)
-            writer.writerows([COLUMNS, *rows])
+            csvsafe.write(self.stdout, COLUMNS, rows)
             return
         self._table(rows, start)
 
