@@ -1,8 +1,17 @@
-"""Ending every session of a person at once."""
+"""Browser sessions: ending them all at once, and checking that one is still valid."""
 
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.db.models import F
+from django.dispatch import Signal
+from django.utils.crypto import constant_time_compare
 
 from accounts.models import User
+
+# Sent after "log out of all sessions" (with `user`): apps close that person's open sockets.
+all_sessions_ended = Signal()
 
 
 def end_all_sessions(user: User) -> None:
@@ -10,12 +19,26 @@ def end_all_sessions(user: User) -> None:
 
     Bumping session_generation changes the user's session auth hash, so Django (and Channels'
     AuthMiddlewareStack) reject every existing session on its next request, whatever the session
-    backend; no scan of the session table is needed. Open sockets are closed through their
-    member groups.
+    backend; no scan of the session table is needed. Sockets re-check the session on every message
+    (session_is_current), and receivers of `all_sessions_ended` close them at once.
     """
-    from tenants.consumers import revoke_sockets
-
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
-    for tenant_id in user.memberships.values_list("tenant_id", flat=True):
-        revoke_sockets(tenant_id, user.pk)
+    all_sessions_ended.send(sender=User, user=user)
+
+
+def session_is_current(session_key: str | None, user: User) -> bool:
+    """Whether the browser session `session_key` still signs `user` in, as Django's auth middleware
+    would decide on its next request: the session exists (no logout), belongs to `user`, and its
+    auth hash matches the user's (no "log out of all sessions", no password change).
+
+    `user` must be fresh from the database; an inactive user is the caller's to refuse.
+    """
+    if not session_key:
+        return False
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    if str(data.get(SESSION_KEY, "")) != str(user.pk):
+        return False
+    stored = data.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    return any(constant_time_compare(stored, h) for h in hashes)

@@ -1,200 +1,156 @@
-"""The chat socket: /ws/t/<tenant_slug>/chat/.
+"""The staff chat page's door: /ws/t/<tenant_slug>/chat/. It only translates.
 
 TenantConsumer has already checked the membership (and the asgi stack the origin) on connect.
 Messages are the composer's fields as JSON (htmx ws-send), with an `action`:
-- ask: a question, in a session (or a new one), optionally restricted to documents or a model.
+- ask: a question (`message`), in a session (or a new one), optionally restricted to documents,
+  with a model, or (for a new session) asked of an assistant.
 - regenerate: answer the session's last question again (also "retry" after a failure).
 - stop: cancel the answer being generated; what was streamed so far is kept.
 
-The answer streams from a task, so that "stop" is read while it runs. Tokens go straight to this
-socket (no channel-layer hop per token); one answer at a time per socket. If the socket closes
-mid-stream the task is cancelled, the model request with it, and the partial answer saved.
+Each question becomes a turn (chat/turns.py) asked by a MemberCaller, which checks the member's
+access again, from the database, before anything else; each event becomes htmx fragments. A
+turn refused because access is gone closes the socket (4403). One answer at a time per socket;
+every message gets an answer or an error, and an unreadable one is logged.
 """
 
 import asyncio
-import functools
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
-from django.db import close_old_connections
-
-from chat import fragments, service
-from chat.generation import GenerationError, stream_answer
+from chat import fragments
+from chat.callers import MemberCaller
 from chat.models import Message
-from chat.prompt import Prompt
-from documents.embeddings import EmbeddingError
-from tenants.consumers import TenantConsumer
+from chat.turns import Ask, Code, Delta, Done, Event, Failed, Regenerate, Request, Started, Turn, drive
+from tenants.consumers import CLOSE_FORBIDDEN, TenantConsumer
 
 log = logging.getLogger(__name__)
+# The largest message read: a question is at most 4,000 characters; the rest is a few ids.
+# (The server closes the socket on frames over 1 MiB before we see them.)
+MAX_MESSAGE_CHARS = 64 * 1024
 UNEXPECTED = "Something went wrong on our side while answering. Try again."
-# Channels runs database work in one thread shared by every socket of the process; a burst of
-# questions would queue there. A few threads of our own (each with its own connection) let turns
-# open and save side by side, and bound the connections the chat can hold. Each of them competes
-# with the event loop (which streams the answers) for the GIL: with 200 simultaneous chats on two
-# cores, 3 gave a p95 gap between pieces of 66 to 75 ms against 93 to 104 ms with 4, and no later
-# first pieces (bench/chat_concurrency.py).
-DB_THREADS = 3
-db_executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="chat-db")
-# Saving the text of streaming answers so far (service.checkpoint) has a thread of its own, so
-# that it never makes a question wait to be opened.
-checkpoint_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-checkpoint")
 
 
-def in_db_thread[T](
-    fn: Callable[..., T], executor: ThreadPoolExecutor = db_executor
-) -> Callable[..., Awaitable[T]]:
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> T:
-        # Closed from inside the call: the wrapper's own clean-up runs outside the call's context
-        # and, on a pool thread, does not see the connection the call opened.
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return database_sync_to_async(run, thread_sensitive=False, executor=executor)
+class Unreadable(ValueError):
+    """The message is not one the chat understands; str() says why."""
 
 
-def elapsed_ms(since: float) -> int:
-    return round((time.monotonic() - since) * 1000)
+def text_field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Unreadable(f"That message could not be read: “{name}” must be text.")
+    return value
+
+
+def text_list(data: dict[str, Any], name: str) -> tuple[str, ...]:
+    value = data.get(name)
+    values = [] if value is None else value if isinstance(value, list) else [value]
+    if not all(isinstance(v, str) for v in values):
+        raise Unreadable(f"That message could not be read: “{name}” must be text or a list of texts.")
+    return tuple(values)
+
+
+def parse(text_data: str | None) -> Request | None:
+    """The turn a frame asks for (None: stop), or Unreadable."""
+    if text_data is None:
+        raise Unreadable("That message could not be read: send JSON text, not binary data.")
+    if len(text_data) > MAX_MESSAGE_CHARS:
+        raise Unreadable(
+            f"That message is too large ({len(text_data) // 1024:,} KB; the limit is "
+            f"{MAX_MESSAGE_CHARS // 1024} KB). Questions are limited to 4,000 characters."
+        )
+    try:
+        data = json.loads(text_data)
+    except ValueError:
+        raise Unreadable("That message could not be read: it is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise Unreadable("That message could not be read: expected a JSON object.")
+    action = text_field(data, "action") or "ask"
+    if action == "stop":
+        return None
+    if action == "regenerate":
+        return Regenerate(session=text_field(data, "session"))
+    if action == "ask":
+        return Ask(
+            question=text_field(data, "message"),
+            session=text_field(data, "session"),
+            documents=text_list(data, "documents"),
+            model=text_field(data, "model"),
+            assistant=text_field(data, "assistant"),
+        )
+    raise Unreadable(f"Unknown action {action[:40]!r}.")
 
 
 class ChatConsumer(TenantConsumer):
+    turn: Turn | None = None
     generation: asyncio.Task[None] | None = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         received = time.monotonic()
         try:
-            data = json.loads(text_data or "")
-            action = str(data.get("action") or "ask")
-        except (ValueError, AttributeError):
-            await self.send(text_data=fragments.alert("That message could not be read."))
+            request = parse(text_data)
+        except Unreadable as exc:
+            log.warning("Unreadable chat message from user %s: %s", self.membership.user_id, exc)
+            await self.send(text_data=fragments.alert(str(exc)))
             return
-        if action == "stop":
+        if request is None:
             await self.stop()
-        elif action in ("ask", "regenerate"):
-            await self.start(action, data, received)
+        elif self.busy:
+            await self.send(text_data=fragments.alert("Wait for this answer to finish, or stop it, first."))
         else:
-            await self.send(text_data=fragments.alert(f"Unknown action {action[:40]!r}."))
+            self.turn = Turn(MemberCaller(self.membership, self.session_key), request, received)
+            self.generation = asyncio.create_task(self.answer(self.turn))
 
     @property
     def busy(self) -> bool:
         return self.generation is not None and not self.generation.done()
 
-    async def start(self, action: str, data: dict[str, Any], received: float) -> None:
-        if self.busy:
-            await self.send(text_data=fragments.alert("Wait for this answer to finish, or stop it, first."))
-            return
-        self.generation = asyncio.create_task(self.answer(action, data, received))
-
-    async def answer(self, action: str, data: dict[str, Any], received: float) -> None:
-        """Open the turn, stream the answer to the socket, then save it however it ended."""
-        opening = asyncio.ensure_future(in_db_thread(self.open_turn)(action, data, received))
+    async def answer(self, turn: Turn) -> None:
+        state: dict[str, Message] = {}
         try:
-            turn, prompt, error, stopped = await self.opened(opening)
-        except service.Refused as exc:
+            await drive(turn, lambda event: self.render(turn, event, state))
+        except Exception:
+            log.exception("The chat socket failed while answering")
             if self.open:
-                await self.send(text_data=fragments.alert(str(exc)))
-            return
-        outcome = service.Outcome()
-        if error or stopped:
-            outcome.status, outcome.error = (
-                (Message.Status.FAILED, error) if error else (Message.Status.CANCELLED, "")
-            )
+                html = fragments.alert(UNEXPECTED) + fragments.composer_actions(streaming=False)
+                await self.send(text_data=html)
+
+    async def render(self, turn: Turn, event: Event, state: dict[str, Message]) -> None:
+        """One event as htmx fragments. `state` keeps the answer being streamed."""
+        tenant = turn.caller.tenant
+        if isinstance(event, Delta):
+            html = fragments.delta(state["answer"], event.text)
+        elif isinstance(event, Started):
+            state["answer"] = event.answer
+            html = fragments.started(
+                tenant, event.session, event.question if event.new_question else None, event.answer,
+                new_session=event.new_session, replaced=event.replaced,
+            )  # fmt: skip
+        elif isinstance(event, Done) or (isinstance(event, Failed) and event.answer is not None):
+            html = fragments.finished(tenant, event.answer)
+        elif isinstance(event, Failed):
+            html = fragments.alert(event.message)
+            if "answer" in state:  # accepted, then not saved: give the Send button back
+                html += fragments.composer_actions(streaming=False)
         else:
-            await self.generate(turn, prompt, outcome)
-        outcome.total_ms = elapsed_ms(turn.received)
-        html = await in_db_thread(self.save)(turn, outcome, prompt)
+            return  # Sources: the finished answer shows them
         if self.open:
             await self.send(text_data=html)
-
-    @staticmethod
-    async def opened(opening: "asyncio.Future[tuple[service.Turn, Prompt | None, str]]") -> tuple:
-        """The opened turn, and whether a stop came meanwhile (the opening is never cut in half)."""
-        try:
-            return (*await asyncio.shield(opening), False)
-        except asyncio.CancelledError:
-            return (*await opening, True)
-
-    def open_turn(
-        self, action: str, data: dict[str, Any], received: float
-    ) -> tuple[service.Turn, Prompt | None, str]:
-        """In one trip to the database thread: accept the question, show it, retrieve, build the prompt.
-
-        Returns (turn, prompt, error); raises Refused when the question is not accepted at all.
-        """
-        start = service.start_ask if action == "ask" else service.start_regenerate
-        turn = start(self.membership, data, received)
-        html = fragments.started(
-            turn.tenant,
-            turn.session,
-            turn.question if action == "ask" else None,
-            turn.answer,
-            new_session=turn.new_session,
-            replaced=turn.replaced,
-        )
-        if self.open:
-            async_to_sync(self.send)(text_data=html)
-        try:
-            return turn, service.prepare(turn), ""
-        except EmbeddingError as exc:
-            return turn, None, str(exc)
-        except Exception:
-            log.exception("Preparing chat answer %s failed", turn.answer.public_id)
-            return turn, None, UNEXPECTED
-
-    async def generate(self, turn: service.Turn, prompt: Prompt | None, outcome: service.Outcome) -> None:
-        try:
-            await self.stream(turn, prompt, outcome)
-        except GenerationError as exc:
-            outcome.status, outcome.error = Message.Status.FAILED, str(exc)
-        except asyncio.CancelledError:
-            outcome.status = Message.Status.CANCELLED
-        except Exception:
-            log.exception("Chat answer %s failed", turn.answer.public_id)
-            outcome.status, outcome.error = Message.Status.FAILED, UNEXPECTED
-
-    async def stream(self, turn: service.Turn, prompt: Prompt, outcome: service.Outcome) -> None:
-        """Send each piece as it comes; every CHECKPOINT_SECONDS, save the text so far meanwhile."""
-        pieces = stream_answer(prompt, turn.question.content, turn.answer.model, outcome.usage)
-        saving: asyncio.Future[None] | None = None
-        saved_at = time.monotonic()
-        try:
-            async for piece in pieces:
-                outcome.content += piece
-                await self.send(text_data=fragments.delta(turn.answer, piece))
-                if outcome.first_token_ms is None:
-                    outcome.first_token_ms = elapsed_ms(turn.received)
-                if time.monotonic() - saved_at >= service.CHECKPOINT_SECONDS and (
-                    saving is None or saving.done()
-                ):
-                    saving = asyncio.ensure_future(
-                        in_db_thread(service.checkpoint, checkpoint_executor)(turn.answer.pk, outcome.content)
-                    )
-                    saved_at = time.monotonic()
-        finally:
-            if saving is not None:  # done before the final save, which it must not follow
-                await asyncio.gather(saving, return_exceptions=True)
-
-    def save(self, turn: service.Turn, outcome: service.Outcome, prompt: Prompt | None) -> str:
-        answer = service.finish(turn, outcome, prompt)
-        return fragments.finished(turn.tenant, answer)
+        if isinstance(event, Failed) and event.code == Code.FORBIDDEN:
+            await self.close(code=CLOSE_FORBIDDEN)
 
     @property
     def open(self) -> bool:
         return not getattr(self, "closing", False)
 
     async def stop(self) -> None:
-        """Cancel the answer being generated and wait until it is saved (as stopped)."""
+        """Stop the answer being generated and wait until it is saved (as stopped)."""
         task = self.generation
-        if task is not None and not task.done():
-            task.cancel()
+        if task is not None and not task.done() and self.turn is not None:
+            self.turn.stop()
             await asyncio.gather(task, return_exceptions=True)
 
     async def disconnect(self, code: int) -> None:

@@ -50,10 +50,15 @@ def is_offline() -> bool:
     return not settings.OPENAI_API_KEY
 
 
-def stream_answer(prompt: Prompt, question: str, model: str, usage: Usage) -> AsyncIterator[str]:
-    """The answer's text pieces; `usage` is complete once the iterator is exhausted."""
+def stream_answer(
+    prompt: Prompt, question: str, model: str, usage: Usage, *, not_covered: str = NO_SOURCES_ANSWER
+) -> AsyncIterator[str]:
+    """The answer's text pieces; `usage` is complete once the iterator is exhausted.
+
+    Without sources no model is asked: the answer is `not_covered`.
+    """
     if not prompt.has_sources:
-        return stream_text(NO_SOURCES_ANSWER, usage, model="")
+        return stream_text(not_covered, usage, model="")
     if is_offline():
         usage.prompt_tokens = prompt.tokens
         return stream_text(extractive_answer(question, prompt.hits), usage, model=OFFLINE_MODEL)
@@ -81,17 +86,20 @@ async def stream_openai(prompt: Prompt, model: str, usage: Usage) -> AsyncIterat
             stream_options={"include_usage": True},
             max_tokens=settings.CHAT_MAX_COMPLETION_TOKENS,  # the budget reserved for the answer
         )
-        async for chunk in stream:
-            if chunk.usage:
-                usage.model = chunk.model or model
-                usage.prompt_tokens = chunk.usage.prompt_tokens
-                usage.completion_tokens = chunk.usage.completion_tokens
-                usage.exact = True
-            for choice in chunk.choices:
-                if choice.delta and choice.delta.content:
-                    yield choice.delta.content
-                if choice.finish_reason == "content_filter":
-                    raise GenerationError("The model's content filter stopped this answer.")
+        try:
+            async for chunk in stream:
+                if chunk.usage:
+                    usage.model = chunk.model or model
+                    usage.prompt_tokens = chunk.usage.prompt_tokens
+                    usage.completion_tokens = chunk.usage.completion_tokens
+                    usage.exact = True
+                for choice in chunk.choices:
+                    if choice.delta and choice.delta.content:
+                        yield choice.delta.content
+                    if choice.finish_reason == "content_filter":
+                        raise GenerationError("The model's content filter stopped this answer.")
+        finally:  # stopped early (the caller closed this iterator): end the request now, not at GC
+            await stream.close()
     except openai.APIError as exc:
         raise GenerationError(describe(exc)) from exc
 

@@ -28,11 +28,22 @@ class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
 
 
 class ChatSession(models.Model):
-    """One conversation of one member in one tenant."""
+    """One conversation in one tenant, of the caller that started it: a member (`user`), or a
+    caller that is not a person (a website visitor, an API key), whose app links it here."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="chat_sessions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_sessions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="chat_sessions",
+    )
+    # The assistant it is asked of; empty: the workspace's default (also once that one is deleted).
+    assistant = models.ForeignKey(
+        "assistants.Assistant", null=True, blank=True, on_delete=models.SET_NULL, related_name="chat_sessions"
+    )
     title = models.CharField(max_length=120)
     # One of ALLOWED_MODELS; empty means the tenant's default (or OPENAI_MODEL).
     model = models.CharField(max_length=100, blank=True)

@@ -6,6 +6,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from chat.callers import AssistantConfig
+from chat.directory import directory
 from chat.generation import is_offline
 from chat.models import ChatSession, Message
 from chat.service import effective_model, tenant_documents
@@ -18,17 +20,32 @@ def page(request: TenantRequest, session: ChatSession | None) -> HttpResponse:
         # Boosted navigation swaps only the body: load the page whole, with its socket and scripts.
         return HttpResponseClientRedirect(request.get_full_path())
     sessions = ChatSession.objects.owned_by(request.tenant, request.user).order_by("-updated", "-id")
+    assistants = directory().listed(request.tenant)
+    assistant = current_assistant(request, session, assistants)
     context = {
         "session": session,
         "sessions": sessions,
         "chat_messages": session.messages.all() if session else [],
-        "documents": tenant_documents(request.tenant),
+        "assistants": assistants,
+        "assistant": assistant,
+        "documents": tenant_documents(request.tenant, assistant),
         "chosen": set(session.documents.values_list("pk", flat=True)) if session else set(),
         "models": [] if is_offline() else settings.ALLOWED_MODELS,
-        "current_model": effective_model(session or ChatSession(), request.tenant),
+        "current_model": effective_model(session.model if session else "", assistant),
         "offline": is_offline(),
     }
     return render(request, "chat/index.html", context)
+
+
+def current_assistant(
+    request: TenantRequest, session: ChatSession | None, assistants: list[AssistantConfig]
+) -> AssistantConfig:
+    """The session's assistant; for a new chat the one in ?assistant=, else the default (first)."""
+    if session is not None:
+        wanted = [a for a in assistants if a.id is not None and a.id == session.assistant_id]
+    else:
+        wanted = [a for a in assistants if a.public_id and a.public_id == request.GET.get("assistant")]
+    return wanted[0] if wanted else assistants[0]
 
 
 @require_GET

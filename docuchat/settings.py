@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "documents",
     "chat",
     "usage",
+    "assistants",
 ]
 
 MIDDLEWARE = [

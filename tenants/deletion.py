@@ -14,7 +14,6 @@ from django.apps import apps
 from django.core.files.storage import Storage, default_storage
 from django.db import models, transaction
 
-from tenants.consumers import revoke_sockets
 from tenants.models import Membership, Tenant
 from tenants.team import NotAllowed
 
@@ -58,24 +57,23 @@ def delete_tenant(tenant: Tenant, actor: Any = None) -> DeletionReport:
     """Delete `tenant` and everything in it; `actor` is the owner asking, None for an operator.
 
     1. Lock the tenant row; a person must still be an owner under that lock.
-    2. Note the members (to close their sockets) and the document files.
+    2. Note the document files.
     3. Anonymise the usage records, then delete chunks, documents and the tenant, whose cascade
        takes memberships, invitations, audit entries and chats.
-    4. Only after the transaction commits: delete the files and close the members' sockets, so
-       a rollback never leaves rows pointing at deleted files.
+    4. Only after the transaction commits: delete the files (and, through the memberships' deletion
+       signal, close the members' sockets), so a rollback never leaves rows pointing at deleted files.
     """
     with transaction.atomic():
         tenant = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if actor is not None:
             _check_owner(tenant, actor)
         report = describe(tenant)
-        member_ids = list(tenant.memberships.values_list("user_id", flat=True))
         report.files = _document_files(tenant)
         _anonymise_usage(tenant)
         _delete_documents(tenant)
         tenant_id = tenant.pk
         tenant.delete()
-        transaction.on_commit(lambda: _after_commit(report, tenant_id, member_ids))
+        transaction.on_commit(lambda: _after_commit(report, tenant_id))
     log.info("Deleted tenant %s (%s) by %s", report.slug, report.name, getattr(actor, "email", "an operator"))
     return report
 
@@ -109,13 +107,12 @@ def _delete_documents(tenant: Tenant) -> None:
             model._default_manager.filter(tenant=tenant).delete()
 
 
-def _after_commit(report: DeletionReport, tenant_id: int, member_ids: list[int]) -> None:
+def _after_commit(report: DeletionReport, tenant_id: int) -> None:
+    # The members' sockets are closed by the memberships' own deletion (tenants/signals.py).
     storage = _document_storage()
     for name in report.files:
         _delete_file(storage, name, report)
     _purge_folder(storage, f"tenants/{tenant_id}", report)
-    for user_id in member_ids:
-        revoke_sockets(tenant_id, user_id)
 
 
 def _document_storage() -> Storage:

@@ -1,14 +1,12 @@
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from tenants.models import RESERVED_SLUGS, AuditEntry, Membership, Tenant
 from tenants.permissions import grantable_roles
 
-INSTRUCTIONS_MAX = 2000
 SYSTEM = "system"  # the actor filter's value for entries with no actor (operators, the system)
 
 
@@ -75,36 +73,13 @@ class PlainNewlinesField(forms.CharField):
 
 
 class SettingsForm(forms.ModelForm):
-    default_model = forms.ChoiceField(label="Default chat model", required=False)
+    """The workspace itself. How its assistants answer is set on each assistant (assistants app)."""
 
     class Meta:
         model = Tenant
-        fields = ["name", "assistant_instructions", "default_model"]
-        field_classes = {"assistant_instructions": PlainNewlinesField}
-        labels = {"name": "Workspace name", "assistant_instructions": "Assistant instructions"}
-        help_texts = {
-            "assistant_instructions": "Added to the start of the assistant's system prompt in every chat, "
-            "e.g. “Answer in French” or “Our fiscal year starts in April”.",
-        }
-        error_messages = {
-            "name": {"required": "The workspace needs a name."},
-            "assistant_instructions": {
-                "max_length": "Keep the instructions to %(limit_value)d characters or fewer "
-                "(they are %(show_value)d now).",
-            },
-        }
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        default = settings.OPENAI_MODEL
-        self.fields["default_model"].choices = [("", f"Server default ({default})")] + [
-            (model, model) for model in settings.ALLOWED_MODELS
-        ]
-        self.fields["default_model"].error_messages["invalid_choice"] = (
-            "Choose one of the allowed models: " + ", ".join(settings.ALLOWED_MODELS) + "."
-        )
-        instructions = self.fields["assistant_instructions"].widget
-        instructions.attrs.update(rows=8, maxlength=INSTRUCTIONS_MAX, **{"data-charcount": INSTRUCTIONS_MAX})
+        fields = ["name"]
+        labels = {"name": "Workspace name"}
+        error_messages = {"name": {"required": "The workspace needs a name."}}
 
     def changes(self) -> dict[str, dict[str, str]]:
         """{field: {"old": ..., "new": ...}} for each field the form changed."""

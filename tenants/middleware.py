@@ -62,3 +62,23 @@ def resolve_membership(user: Any, slug: str) -> Membership:
     if membership is None:
         raise Http404("No such workspace.")
     return membership
+
+
+def current_membership(tenant_id: int, user_id: int, session_key: str | None) -> Membership | None:
+    """The membership, asked of the database now, while the browser session that signed in is still
+    valid: not logged out, not ended by "log out of all sessions", the user still active.
+
+    Sockets call this on every message, so that access removed by any path (the team pages, Django
+    admin, deleting the workspace, deactivation, logging out) stops the very next one, even when
+    the push that closes sockets was lost.
+    """
+    from accounts.sessions import session_is_current
+
+    membership = (
+        Membership.objects.select_related("tenant", "user")
+        .filter(tenant_id=tenant_id, user_id=user_id, user__is_active=True)
+        .first()
+    )
+    if membership is None or not session_is_current(session_key, membership.user):
+        return None
+    return membership

@@ -3,7 +3,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.validators import MaxLengthValidator, MinLengthValidator
+from django.core.validators import MinLengthValidator
 from django.db import models
 from django.utils import timezone
 
@@ -16,12 +16,7 @@ class Tenant(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=50, unique=True, validators=[MinLengthValidator(2)])
     created = models.DateTimeField(default=timezone.now)
-    # Prepended to the chat system prompt; editable by owners and admins.
-    assistant_instructions = models.TextField(
-        blank=True, max_length=2000, validators=[MaxLengthValidator(2000)]
-    )
-    # One of ALLOWED_MODELS; empty means OPENAI_MODEL.
-    default_model = models.CharField(max_length=100, blank=True)
+    # How its assistants answer (instructions, chat model) lives on each of them: assistants.Assistant.
 
     class Meta:
         ordering = ["name"]

@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import Q
 
 from tenants import audit, permissions
-from tenants.consumers import revoke_sockets
 from tenants.models import Membership, Tenant
 
 Role = Membership.Role
@@ -159,6 +158,4 @@ def transfer_ownership(actor: Membership, target: Membership) -> None:
 
 
 def _delete(membership: Membership) -> None:
-    membership.delete()
-    tenant_id, user_id = membership.tenant_id, membership.user_id
-    transaction.on_commit(lambda: revoke_sockets(tenant_id, user_id))
+    membership.delete()  # its open sockets close once this commits (tenants/signals.py)

@@ -8,10 +8,13 @@ from django.db import transaction
 
 from tenants.models import Tenant
 from usage import quotas
-from usage.models import UsageRecord
+from usage.models import Meter, UsageRecord
 
 Kind = UsageRecord.Kind
 PER_MILLION = Decimal(1_000_000)
+# A record metered to one of these (instead of a person) also counts on that one's own monthly
+# meter, which its budget is checked against (usage/quotas.py, Budget).
+SUBJECTS = (("assistant_id", Meter.Scope.ASSISTANT_MONTH),)
 
 
 def cost_of(model: str, prompt_tokens: int, completion_tokens: int) -> Decimal:
@@ -34,9 +37,10 @@ def record(
     completion_tokens: int = 0,
     **links: Any,
 ) -> UsageRecord:
-    """Record one model call. `user` is None for operator or system work.
+    """Record one model call. `user` is None for operator or system work, and for calls metered
+    to an assistant (assistant=<Assistant> or assistant_id=<id>).
 
-    `links` names what the call was for: document=<Document> (and, once chat exists, message=...).
+    `links` names what the call was for: document=<Document>, message=<Message>.
     """
     with transaction.atomic():
         usage = UsageRecord.objects.create(
@@ -50,6 +54,7 @@ def record(
             cost=cost_of(model, prompt_tokens, completion_tokens),
             **links,
         )
-        quotas.add_used(tenant.id, usage.user_id, usage.total_tokens, usage.cost)
+        subject = next(((scope, getattr(usage, f)) for f, scope in SUBJECTS if getattr(usage, f)), None)
+        quotas.add_used(tenant.id, usage.user_id, usage.total_tokens, usage.cost, subject)
         quotas.warn_if_near_limit(tenant)
     return usage

@@ -33,6 +33,10 @@ class UsageRecord(models.Model):
     message = models.ForeignKey(
         "chat.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
     )
+    # Metered to an assistant (its website widget's visitors) instead of a person: `user` is empty.
+    assistant = models.ForeignKey(
+        "assistants.Assistant", null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -79,19 +83,23 @@ class Quota(models.Model):
 class Meter(models.Model):
     """Running totals for one budget period, updated in the same statement that checks the limit.
 
-    One row per (tenant, month) for the workspace budget, and per (tenant, user, day) for the
-    member budget. `reserved` holds estimates of calls in flight; settling moves them to `used`.
+    One row per (tenant, month) for the workspace budget, per (tenant, user, day) for the member
+    budget, and per (tenant, subject, month) for a budget of the caller's own: an assistant's
+    (`subject_id` is its id). `reserved` holds estimates of calls in flight; settling moves them to `used`.
     """
 
     class Scope(models.TextChoices):
         MONTH = "month", "Month"
         MEMBER_DAY = "member_day", "Member day"
+        ASSISTANT_MONTH = "assistant_month", "Assistant month"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    scope = models.CharField(max_length=12, choices=Scope.choices)
+    # The assistant (or API key) of a budget of its own; no foreign key: the scope says which table.
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    scope = models.CharField(max_length=20, choices=Scope.choices)
     period_start = models.DateField()
     tokens_used = models.BigIntegerField(default=0)
     tokens_reserved = models.BigIntegerField(default=0)
@@ -102,7 +110,7 @@ class Meter(models.Model):
         constraints = [
             # The quota check's lookup, and the guarantee of one counter per period.
             models.UniqueConstraint(
-                fields=["tenant", "scope", "period_start", "user"],
+                fields=["tenant", "scope", "period_start", "user", "subject_id"],
                 name="meter_unique_period",
                 nulls_distinct=False,
             ),
@@ -133,8 +141,8 @@ class QuotaReservation(models.Model):
     )
     tokens = models.BigIntegerField()
     cost = models.DecimalField(max_digits=14, decimal_places=8)
-    month = models.DateField(null=True, blank=True)  # the workspace meter's period, if held there
-    day = models.DateField(null=True, blank=True)  # the member meter's period, if held there
+    # The meters it is held on: [[user_id, subject_id, scope, period (ISO date)], ...].
+    keys = models.JSONField(default=list)
     expires = models.DateTimeField()
 
     class Meta:

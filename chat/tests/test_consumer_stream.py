@@ -3,6 +3,7 @@ import json
 import pytest
 from asgiref.sync import async_to_sync
 
+from assistants.models import Assistant
 from chat.models import ChatSession, Message
 from chat.tests.factories import make_document
 from chat.tests.fake_llm import FakeLLM, Reply
@@ -148,8 +149,9 @@ def test_it_uses_the_chosen_model_documents_and_the_workspace_instructions(
     cast: Cast, llm: FakeLLM, settings
 ) -> None:
     settings.ALLOWED_MODELS = ["gpt-4o-mini", "gpt-4o"]
-    cast.acme.assistant_instructions = "Always answer in one sentence."
-    cast.acme.save()
+    assistant = Assistant.objects.get(tenant=cast.acme, is_default=True)
+    assistant.instruction_blocks.create(position=0, text="Always answer in one sentence.")
+    assistant.instruction_blocks.create(position=1, text="Switched off.", enabled=False)
     make_document(cast.acme, "Handbook", HANDBOOK)
     desk = make_document(cast.acme, "Returns desk", ["The refund policy of the returns desk: 60 days."])
 
@@ -157,7 +159,7 @@ def test_it_uses_the_chosen_model_documents_and_the_workspace_instructions(
 
     body = llm.chats[0].body
     assert body["model"] == "gpt-4o"
-    assert body["messages"][0]["content"].endswith("Always answer in one sentence.")
+    assert body["messages"][0]["content"].endswith("Always answer in one sentence.")  # not "Switched off."
     assert "[1] Returns desk" in body["messages"][-1]["content"]
     assert "Handbook" not in body["messages"][-1]["content"]  # only the chosen document
     session = ChatSession.objects.get()

@@ -16,16 +16,17 @@ BEFORE = ("documents", "0003_budget_wait")
 AFTER = ("documents", "0004_partition_chunks_by_tenant")
 
 
-def migrate(target: tuple[str, str]) -> None:
+def migrate(target: tuple[str, str] | None) -> None:
+    """To `target`, or (None) to the latest migration of every app."""
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([target])
+    executor.migrate([target] if target else executor.loader.graph.leaf_nodes())
 
 
 @pytest.fixture
 def back_to_latest() -> Iterator[None]:
     yield
-    migrate(AFTER)  # whatever the test did, the next test finds the current schema
+    migrate(None)  # whatever the test did (and whatever depends on 0004), the next test finds it all
 
 
 def rows() -> list[tuple]:

@@ -28,6 +28,12 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // Choosing another assistant for a new chat reloads the page with it (documents, model).
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-autosubmit")) form.submit();
+  });
+
   function nearBottom(box) {
     return box.scrollHeight - box.scrollTop - box.clientHeight < 120;
   }

@@ -33,3 +33,12 @@ def team(cast: Cast) -> Team:
         member=Membership.objects.get(tenant=cast.acme, user=cast.member),
         colleague=add(cast, "colleague@acme.test", Membership.Role.MEMBER),
     )
+
+
+@pytest.fixture
+def no_push(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The push that closes sockets is lost (as when the channel layer's database restarts): only
+    the check each message makes can refuse it. Returns the groups a push was attempted to."""
+    attempted: list[str] = []
+    monkeypatch.setattr("tenants.consumers._close_group", attempted.append)
+    return attempted

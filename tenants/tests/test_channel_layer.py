@@ -51,5 +51,5 @@ def test_it_removes_a_closed_socket_from_its_groups(cast: Cast, postgres_layer: 
 
     joined, left = async_to_sync(scenario)()
 
-    assert len(joined) == 2  # the tenant's group and the member's own
+    assert len(joined) == 3  # the tenant's group, the member's own and their browser session's
     assert left == []

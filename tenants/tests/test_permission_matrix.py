@@ -65,7 +65,7 @@ ACTIONS = [
     Action("leave", "post", static("/t/acme/members/leave/"), rights(409, 302, 302)),
     Action("view settings", "get", static("/t/acme/settings/"), rights(200, 200, 403)),
     Action("change settings", "post", static("/t/acme/settings/"), rights(302, 302, 403),
-           {"name": "Acme Renamed", "assistant_instructions": "Be brief.", "default_model": ""}),
+           {"name": "Acme Renamed"}),
     Action("delete the workspace", "post", static("/t/acme/settings/delete/"),
            rights(302, 403, 403), {"confirm": "acme"}),
     Action("view the audit log", "get", static("/t/acme/audit/"), rights(200, 200, 403)),
@@ -73,7 +73,7 @@ ACTIONS = [
 
 
 def snapshot(t: Team) -> tuple[object, ...]:
-    tenant = Tenant.objects.filter(pk=t.cast.acme.pk).values_list("name", "assistant_instructions").first()
+    tenant = Tenant.objects.filter(pk=t.cast.acme.pk).values_list("name").first()
     roles = sorted(Membership.objects.filter(tenant=t.cast.acme).values_list("user__email", "role"))
     invitations = sorted(Invitation.objects.values_list("email", "token_hash", "revoked"))
     return tenant, roles, invitations
