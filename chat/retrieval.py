@@ -4,6 +4,7 @@ Hybrid: pgvector nearest neighbours (HNSW with pgvector 0.8's iterative index sc
 tenant filter cannot starve the result) fused with PostgreSQL full-text search by reciprocal rank.
 """
 
+import logging
 import re
 import time
 from collections import defaultdict
@@ -15,13 +16,15 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
-from pgvector.django import CosineDistance
 
-from documents.embeddings import Embeddings, get_embedder
-from documents.models import Chunk
+from documents import index, vectors
+from documents.embeddings import Embedder, Embeddings
+from documents.models import Chunk, VectorStore
 from tenants.models import Tenant
 from usage.metering import Kind
 from usage.metering import record as meter
+
+logger = logging.getLogger(__name__)
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant: 1 / (RRF_K + rank)
 CANDIDATES_PER_RESULT = 4  # each half ranks k * this many chunks before fusing
@@ -75,38 +78,54 @@ def search(
 ) -> list[Hit]:
     """The top `k` (TOP_K) chunks of `tenant` for `query`; no tenant means nothing at all.
 
-    1. Embed the question with the tenant's provider, metered as a query embedding (or handed to
-       `on_usage`, for a caller that meters it later, off its critical path).
+    1. Embed the question with the tenant's embedding model (documents/index.py), metered as a
+       query embedding (or handed to `on_usage`, for a caller that meters it later, off its
+       critical path). During a switch that is still the old model, until every document has
+       the new one's vectors.
     2. Rank the tenant's chunks by cosine distance (HNSW) and by full-text match.
     3. Fuse both rankings by reciprocal rank and keep the best `k`.
     `documents` (Document objects or ids) narrows the search to those documents of the tenant.
     """
     if tenant is None or not query.strip():
         return []
-    embedded = get_embedder().embed([query])
+    store, embedder = query_model(tenant)
+    if embedder is None:  # its model left the server's list: full-text search still answers
+        return hybrid_search(tenant, query, None, store=store, documents=documents, k=k)
+    embedded = embedder.embed([query])
     if on_usage is not None:
         on_usage(embedded)
     else:
         meter(tenant, user, Kind.QUERY_EMBEDDING, embedded.model, embedded.tokens)
-    return hybrid_search(tenant, query, embedded.vectors[0], model=embedded.model, documents=documents, k=k)
+    return hybrid_search(tenant, query, embedded.vectors[0], store=store, documents=documents, k=k)
+
+
+def query_model(tenant: Tenant) -> tuple[VectorStore, Embedder | None]:
+    """The model that answers the tenant's questions (during a switch, still the old one), and its
+    embedder; None when this server no longer allows that model (the system check says so)."""
+    store = index.current(tenant).store
+    try:
+        return store, index.embedder_for(store)
+    except index.ModelUnavailable as exc:
+        logger.warning("Tenant %s: %s", tenant.pk, exc)
+        return store, None
 
 
 def hybrid_search(
     tenant: Tenant,
     query: str,
-    vector: Sequence[float],
+    vector: Sequence[float] | None,
     *,
-    model: str,
+    store: VectorStore,
     documents: Iterable[Any] | None = None,
     k: int | None = None,
 ) -> list[Hit]:
-    """Steps 2 and 3 of `search`, for a question already embedded with `model`."""
+    """Steps 2 and 3 of `search`, for a question already embedded with `store`'s model."""
     k = k or settings.TOP_K
     scope = tenant_chunks(tenant, documents)
     limit = k * CANDIDATES_PER_RESULT
     with transaction.atomic():
         use_iterative_scan(limit)
-        nearest = list(nearest_chunks(scope.filter(embedding_model=model), vector, limit))
+        nearest = nearest_chunks(store, tenant, vector, limit, documents) if vector is not None else []
         matched = list(full_text_chunks(scope, query, limit))
     close = [(cid, d) for cid, d in nearest if d <= MAX_DISTANCE]
     fused = fuse([cid for cid, _ in close], matched)[:k]
@@ -115,8 +134,12 @@ def hybrid_search(
 
 def tenant_chunks(tenant: Tenant, documents: Iterable[Any] | None = None) -> QuerySet[Chunk]:
     chunks = Chunk.objects.filter(tenant=tenant)
-    ids = [getattr(d, "pk", d) for d in documents or ()]
+    ids = document_ids(documents)
     return chunks.filter(document_id__in=ids) if ids else chunks
+
+
+def document_ids(documents: Iterable[Any] | None) -> list[int]:
+    return [getattr(d, "pk", d) for d in documents or ()]
 
 
 def use_iterative_scan(limit: int) -> None:
@@ -133,16 +156,18 @@ def use_iterative_scan(limit: int) -> None:
         )
 
 
-def nearest_query(scope: QuerySet[Chunk], vector: Sequence[float], limit: int) -> QuerySet[Any]:
-    return (
-        scope.annotate(distance=CosineDistance("embedding", list(vector)))
-        .order_by("distance")
-        .values_list("id", "distance")[:limit]
-    )
-
-
-def nearest_chunks(scope: QuerySet[Chunk], vector: Sequence[float], limit: int) -> list[tuple[int, float]]:
-    return sorted(nearest_query(scope, vector, limit), key=lambda row: (row[1], row[0]))
+def nearest_chunks(
+    store: VectorStore,
+    tenant: Tenant | int,
+    vector: Sequence[float],
+    limit: int,
+    documents: Iterable[Any] | None = None,
+) -> list[tuple[int, float]]:
+    """(chunk id, distance) of the tenant's `limit` nearest chunks in the model's own table (its
+    partition's HNSW graph), nearest first."""
+    tenant_id = getattr(tenant, "pk", tenant)
+    rows = vectors.nearest(store, tenant_id, vector, limit, document_ids(documents))
+    return sorted(rows, key=lambda row: (row[1], row[0]))
 
 
 def full_text_chunks(scope: QuerySet[Chunk], query: str, limit: int) -> list[int]:
@@ -230,9 +255,7 @@ def fuse(*rankings: Sequence[int]) -> list[tuple[int, float]]:
 def load_hits(
     scope: QuerySet[Chunk], fused: list[tuple[int, float]], distances: dict[int, float], query: str
 ) -> list[Hit]:
-    rows = (
-        scope.filter(id__in=[cid for cid, _ in fused]).select_related("document").defer("embedding", "search")
-    )
+    rows = scope.filter(id__in=[cid for cid, _ in fused]).select_related("document").defer("search")
     chunks = {chunk.id: chunk for chunk in rows}
     return [make_hit(chunks[cid], score, distances.get(cid), query) for cid, score in fused if cid in chunks]
 

@@ -190,9 +190,18 @@ ALLOWED_MODELS = envcheck.read(env.list, "ALLOWED_MODELS", default=[OPENAI_MODEL
 if OPENAI_MODEL not in ALLOWED_MODELS:
     raise ImproperlyConfigured(f"ALLOWED_MODELS must include OPENAI_MODEL ({OPENAI_MODEL!r}).")
 EMBEDDING_MODEL = envcheck.read(env.str, "EMBEDDING_MODEL", default="text-embedding-3-small")
-# Fixed at migration time: the vector column and its HNSW index have this many dimensions.
+# The dimension of EMBEDDING_MODEL, and of the offline feature-hashing embedder (offline-hash-v1).
 EMBEDDING_DIMENSIONS = envcheck.positive_int("EMBEDDING_DIMENSIONS", default=512)
 EMBEDDING_BATCH_SIZE = envcheck.positive_int("EMBEDDING_BATCH_SIZE", default=64)
+
+# --- Embedding models (documents/registry.py, docs/embeddings.md) -----------------------------
+# Each workspace has its own embedding model, chosen by its owners and admins from the models the
+# server allows: the offline ones always, and, while OPENAI_API_KEY is set, EMBEDDING_MODEL plus
+# these OpenAI-compatible models, each "name:dimensions" (comma-separated). Every model's vectors
+# live in a table of their own, so adding one here never touches another's.
+EMBEDDING_MODELS = envcheck.embedding_models(
+    envcheck.read(env.list, "EMBEDDING_MODELS", default=[]), EMBEDDING_DIMENSIONS
+)
 
 # Price table: USD per 1M input and output tokens, per model. Models not listed cost 0 (the
 # offline embedder and self-hosted servers). MODEL_PRICES (JSON) replaces the whole table.

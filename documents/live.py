@@ -14,7 +14,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
-from documents.models import Document
+from documents.models import Document, SearchIndex
 from tenants.consumers import tenant_group
 from tenants.models import Tenant
 
@@ -34,6 +34,12 @@ def push_state(document: Document) -> None:
     """Send a document's status, pages and chunks cells (list and detail pages share their ids)."""
     html = render_to_string("documents/list.html#state", {"doc": document, "oob": True})
     _send(document.tenant_id, html)
+
+
+def push_index(index: SearchIndex) -> None:
+    """Send a workspace's switch progress (the Documents and Search index pages share its id)."""
+    html = render_to_string("documents/search_index.html#status", {"index": index, "oob": True})
+    _send(index.tenant_id, html)
 
 
 def push_list_changed(tenant: Tenant) -> None:

@@ -5,7 +5,6 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.utils import timezone
-from pgvector.django import HnswIndex, VectorField
 
 from tenants.models import Tenant
 
@@ -106,8 +105,7 @@ class Chunk(models.Model):
     page_start = models.PositiveIntegerField()
     page_end = models.PositiveIntegerField()
     token_count = models.PositiveIntegerField()
-    embedding = VectorField(dimensions=settings.EMBEDDING_DIMENSIONS)
-    embedding_model = models.CharField(max_length=100)
+    # Its vectors are not here: each embedding model has a table of its own (VectorStore).
     # 'simple' keeps every language's words (Persian, Russian, ...) without stemming.
     search = models.GeneratedField(
         expression=SearchVector("text", config="simple"),
@@ -120,17 +118,119 @@ class Chunk(models.Model):
             models.UniqueConstraint(fields=["tenant", "document", "ordinal"], name="chunk_unique_ordinal"),
         ]
         indexes = [
-            # Retrieval: nearest chunks by cosine distance (filtered by tenant, iterative scan).
-            HnswIndex(
-                name="chunk_embedding_hnsw",
-                fields=["embedding"],
-                m=16,
-                ef_construction=64,
-                opclasses=["vector_cosine_ops"],
-            ),
             # Retrieval: the full-text half of hybrid search.
             GinIndex(fields=["search"], name="chunk_search_gin"),
         ]
 
     def __str__(self) -> str:
         return f"{self.document} #{self.ordinal} (p. {self.page_start}-{self.page_end})"
+
+
+class VectorStore(models.Model):
+    """Where one embedding model's vectors live: a table of their own (documents/vectors.py).
+
+    The table is partitioned by HASH (tenant_id) into the chunk table's 64 partitions, each with its
+    own HNSW graph over a `vector(dimensions)` column. Adding a model creates a table and touches no
+    other model's vectors; a model whose vectors nobody uses any more can be dropped whole.
+    """
+
+    model = models.CharField(max_length=100)
+    dimensions = models.PositiveIntegerField()
+    table = models.CharField(max_length=50, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["model", "dimensions"], name="vectorstore_unique_model"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} ({self.dimensions} dimensions)"
+
+    @property
+    def key(self) -> str:
+        return f"{self.model}:{self.dimensions}"
+
+
+class DocumentVectors(models.Model):
+    """A document's chunks all have vectors in `store`: written in the transaction that writes them.
+
+    The pipeline replaces a document's chunks (their vectors go with them, by the database's
+    cascade) and these rows together, so a row here always means "complete for these chunks".
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="vector_sets")
+    store = models.ForeignKey(VectorStore, on_delete=models.PROTECT, related_name="+")
+    tokens = models.PositiveBigIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # Also serves "ready documents without vectors in this store" (a switch's next work).
+            models.UniqueConstraint(fields=["document", "store"], name="documentvectors_unique_store"),
+        ]
+        indexes = [
+            # Removing a model's vectors from a workspace: the markers of one store.
+            models.Index(fields=["store"], name="documentvectors_store"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} in {self.store}"
+
+
+class SearchIndex(models.Model):
+    """A workspace's embedding model, and the switch to another one while it is built.
+
+    `store` answers questions. While `target` is set, a background run (documents/switching.py)
+    gives every ready document vectors in the target too; then, in one transaction, `store`
+    becomes the target. Vectors of any other model are removed afterwards (`purge_pending`).
+    """
+
+    class State(models.TextChoices):
+        READY = "ready", "Ready"
+        QUEUED = "queued", "Queued"
+        BUILDING = "building", "Re-embedding"
+        WAITING = "waiting", "Waiting for budget"
+        FAILED = "failed", "Stopped"
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    store = models.ForeignKey(VectorStore, on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey(VectorStore, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    previous = models.ForeignKey(
+        VectorStore, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.READY)
+    error = models.TextField(blank=True)
+    documents_total = models.PositiveIntegerField(default=0)
+    documents_done = models.PositiveIntegerField(default=0)
+    # Who started the switch: its embedding tokens are metered to them.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lease_token = models.UUIDField(null=True, blank=True, editable=False)
+    lease_expires = models.DateTimeField(null=True, blank=True, editable=False)
+    budget_wait_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Vectors of models other than `store` and `target` may remain: the purge has not finished.
+    purge_pending = models.BooleanField(default=False)
+    started = models.DateTimeField(null=True, blank=True)
+    switched = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # The recovery sweep: switches under way, and purges left to do.
+            models.Index(fields=["state"], name="searchindex_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tenant}: {self.store}"
+
+    @property
+    def switching(self) -> bool:
+        return self.target_id is not None
+
+    @property
+    def percent(self) -> int:
+        if not self.documents_total:
+            return 0
+        return min(99, 100 * self.documents_done // self.documents_total)

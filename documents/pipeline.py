@@ -7,10 +7,14 @@
 4. Reserve the chunks' tokens against the tenant's budgets (usage/quotas.py). Over budget, the
    document goes back to the queue saying why, with a task deferred to the budget's reset; raising
    the budget resumes it sooner (usage/signals.py). Nothing is paid for before this check.
-   Then embed the chunks in batches (progress: chunks embedded of chunks total).
+   Then embed the chunks in batches (progress: chunks embedded of chunks total), with the
+   workspace's embedding model, and while it switches models (documents/switching.py) with the
+   new one too.
 5. Commit, in one transaction: check that the lease is still ours, delete the document's old
-   chunks, bulk-insert the new ones, mark it ready and meter the embedding tokens. Search sees
-   the old chunks or the new ones, never a mix, and a re-run never duplicates them.
+   chunks (their vectors go with them), insert the new ones and their vectors in each model's
+   table (documents/vectors.py), mark it ready and meter the embedding tokens. Search sees the old
+   chunks or the new ones, never a mix, and a re-run never duplicates them. A switch that began
+   during the run sends it back to step 4 for the new model first.
 
 While the run lives, a heartbeat thread renews the lease (documents/recovery.py re-queues a
 document whose lease ran out because its worker died). Every progress write is conditional on
@@ -25,15 +29,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from documents import chunking, live, pdf
-from documents.embeddings import EmbeddingError, Embeddings, get_embedder
-from documents.models import Chunk, Document
+from documents import chunking, index, live, pdf, vectors
+from documents.embeddings import EmbeddingError, Embeddings
+from documents.models import Chunk, Document, DocumentVectors, VectorStore
 from documents.queueing import enqueue
 from usage import metering, quotas
 from usage.metering import cost_of
@@ -147,21 +152,47 @@ def _process(run: Run) -> None:
     if not any(_WORD.search(draft.text) for draft in drafts):
         raise IngestFailed(NO_TEXT)
     run.progress(force=True, page_count=len(pages), pages_done=len(pages), chunks_total=len(drafts))
+    results: dict[VectorStore, Embeddings] = {}
+    try:
+        while missing := _commit(run, drafts, results):
+            _embed(run, drafts, missing, results)
+    except WaitingForBudget:
+        _meter(run, *results.values())  # what was embedded before the wait was paid for
+        raise
+
+
+def _embed(
+    run: Run, drafts: list[chunking.Draft], stores: list[VectorStore], results: dict[VectorStore, Embeddings]
+) -> None:
+    """Embed the chunks with each store's model: the workspace's, and the one it is switching to."""
+    try:
+        embedders = [(store, index.embedder_for(store)) for store in stores]
+    except index.ModelUnavailable as exc:
+        raise IngestFailed(str(exc)) from exc
+    tokens = sum(draft.token_count for draft in drafts)
+    done = 0
 
     def embedded(count: int) -> None:
-        run.progress(chunks_embedded=run.document.chunks_embedded + count)
+        nonlocal done
+        done += count
+        run.progress(chunks_embedded=done // len(embedders))
 
-    embedder = get_embedder()
-    with _budget(run, embedder.model, sum(draft.token_count for draft in drafts)):
-        result = embedder.embed([draft.text for draft in drafts], on_batch=embedded)
-        _commit(run, drafts, result)
+    cost = sum((cost_of(store.model, tokens, 0) for store in stores), Decimal(0))
+    with _budget(run, tokens * len(stores), cost):
+        for store, embedder in embedders:
+            try:
+                results[store] = embedder.embed([draft.text for draft in drafts], on_batch=embedded)
+            except EmbeddingError:
+                _meter(run, *results.values())
+                results.clear()
+                raise
 
 
 @contextmanager
-def _budget(run: Run, model: str, tokens: int) -> Iterator[None]:
+def _budget(run: Run, tokens: int, cost: Decimal) -> Iterator[None]:
     document = run.document
     try:
-        reservation = quotas.reserve(document.tenant, document.queued_by, tokens, cost_of(model, tokens, 0))
+        reservation = quotas.reserve(document.tenant, document.queued_by, tokens, cost)
     except quotas.QuotaExceeded as exc:
         raise WaitingForBudget(exc) from exc
     with quotas.released(reservation):
@@ -193,29 +224,48 @@ def _source(document: Document) -> Iterator[pdf.Source]:
         yield handle.read()
 
 
-def _commit(run: Run, drafts: list[chunking.Draft], result: Embeddings) -> None:
+def _commit(
+    run: Run, drafts: list[chunking.Draft], results: dict[VectorStore, Embeddings]
+) -> list[VectorStore]:
+    """Replace the document's chunks and their vectors in one transaction; mark it ready.
+
+    The workspace's index row is locked FOR SHARE meanwhile, so a switch (FOR UPDATE) happens
+    wholly before or after: the chunks get vectors of exactly the models the workspace needs then
+    (its own, and the one it is switching to). If that is a model not embedded yet (a switch
+    began during this run), nothing is written and that model is returned to embed first.
+    """
     document = run.document
     with transaction.atomic():
         if not run.owned().select_for_update().exists():
             raise RunAborted
+        needed = index.stores_to_fill(index.locked(document.tenant_id, share=True))
+        if missing := [store for store in needed if store not in results]:
+            return missing
         Chunk.objects.filter(tenant_id=document.tenant_id, document_id=document.pk).delete()
-        Chunk.objects.bulk_create(_chunks(document, drafts, result), batch_size=500)
-        _mark_ready(document, result)
-        _meter(run, result)
+        chunks = Chunk.objects.bulk_create(_chunks(document, drafts), batch_size=500)
+        DocumentVectors.objects.filter(document=document).delete()
+        for store in needed:
+            pairs = zip(chunks, results[store].vectors, strict=True)
+            vectors.insert(store, [(c.tenant_id, c.pk, c.document_id, v) for c, v in pairs])
+            DocumentVectors.objects.create(document=document, store=store, tokens=results[store].tokens)
+        _mark_ready(document, needed[0], sum(result.tokens for result in results.values()))
+        _meter(run, *results.values())
     run.announce()
+    return []
 
 
-def _meter(run: Run, result: Embeddings) -> None:
-    if result.tokens:
-        document = run.document
-        kind = metering.Kind.DOCUMENT_EMBEDDING
-        metering.record(
-            document.tenant, document.queued_by, kind, result.model, result.tokens, document=document
-        )
+def _meter(run: Run, *results: Embeddings) -> None:
+    document = run.document
+    for result in results:
+        if result.tokens:
+            kind = metering.Kind.DOCUMENT_EMBEDDING
+            metering.record(
+                document.tenant, document.queued_by, kind, result.model, result.tokens, document=document
+            )
 
 
-def _chunks(document: Document, drafts: list[chunking.Draft], result: Embeddings) -> Iterator[Chunk]:
-    for draft, vector in zip(drafts, result.vectors, strict=True):
+def _chunks(document: Document, drafts: list[chunking.Draft]) -> Iterator[Chunk]:
+    for draft in drafts:
         yield Chunk(
             tenant_id=document.tenant_id,
             document_id=document.pk,
@@ -224,16 +274,14 @@ def _chunks(document: Document, drafts: list[chunking.Draft], result: Embeddings
             page_start=draft.page_start,
             page_end=draft.page_end,
             token_count=draft.token_count,
-            embedding=vector,
-            embedding_model=result.model,
         )
 
 
-def _mark_ready(document: Document, result: Embeddings) -> None:
+def _mark_ready(document: Document, store: VectorStore, tokens: int) -> None:
     document.status = Status.READY
     document.chunks_embedded = document.chunks_total
-    document.embedding_model = result.model
-    document.embedding_tokens = result.tokens
+    document.embedding_model = store.model
+    document.embedding_tokens = tokens
     document.processed = timezone.now()
     document.lease_token = document.lease_expires = None
     document.save(

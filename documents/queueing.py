@@ -29,6 +29,9 @@ def resume_waiting(tenant: Any) -> list[int]:
     )
     for document_id in waiting:
         enqueue(document_id)
+    from documents.switching import resume_waiting as resume_switch
+
+    resume_switch(tenant)  # a switch of embedding model waiting for the same budget
     return waiting
 
 

@@ -12,7 +12,9 @@ claims it and has no way to notice that the worker was killed, so that task stay
    It gets a new task.
 3. A budget reservation past its expiry (usage/quotas.py): the chat turn or document run that held
    it died, so its estimate goes back to the budget.
-4. A chat answer still streaming long after it began (chat/service.py): the server process writing
+4. A switch of embedding model (documents/switching.py) whose lease ran out, whose task was lost,
+   or whose clean-up was left unfinished: it is queued again.
+5. A chat answer still streaming long after it began (chat/service.py): the server process writing
    it died, so it is marked failed, keeping the text saved so far, and its page offers Retry.
 
 Every worker runs a sweeper thread: once at start, then every half lease (see DocumentsConfig).
@@ -32,6 +34,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from chat.service import fail_abandoned
+from documents import switching
 from documents.models import Document
 from documents.queueing import enqueue
 from usage import quotas
@@ -49,6 +52,8 @@ def sweep() -> list[int]:
     recovered = [*_expired_leases(), *_lost_tasks()]
     for document_id in recovered:
         logger.warning("Re-queued document %s: its worker or task was lost.", document_id)
+    for tenant_id in switching.recover():
+        logger.warning("Re-queued the embedding switch of tenant %s: its worker or task was lost.", tenant_id)
     if released := quotas.release_expired():
         logger.warning("Gave back %s budget reservations whose process died holding them.", released)
     if failed := fail_abandoned():

@@ -14,10 +14,10 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from documents import index as search_index_of
 from documents import live, queueing, uploads
-from documents.embeddings import get_embedder
 from documents.forms import UploadForm
-from documents.models import Document
+from documents.models import Document, VectorStore
 from tenants import access, audit
 from tenants.http import TenantRequest
 
@@ -38,7 +38,9 @@ def index(request: TenantRequest) -> HttpResponse:
 def _page(request: TenantRequest) -> HttpResponse:
     if request.htmx.target == "doc-rows":
         return render(request, "documents/list.html#rows", _rows_context(request))
+    search_index = search_index_of.current(request.tenant)
     context = {**_rows_context(request), "form": UploadForm(), **_limits()}
+    context.update(search_index=search_index, embedder=embedder_label(search_index.store))
     return render(request, "documents/list.html", context)
 
 
@@ -83,7 +85,7 @@ def _flash_outcomes(request: TenantRequest, outcomes: list[uploads.Outcome], for
 @require_GET
 def detail(request: TenantRequest, public_id: UUID) -> HttpResponse:
     document = access.get_document(request, public_id)
-    chunks = document.chunks.filter(tenant=document.tenant_id).defer("embedding", "search")  # one partition
+    chunks = document.chunks.filter(tenant=document.tenant_id).defer("search")  # one partition
     chunks = chunks.order_by("ordinal")[:FIRST_CHUNKS]
     context = {"doc": document, "chunks": chunks, "can_write": access.can_write_document(request, document)}
     return render(request, "documents/detail.html", context)
@@ -164,15 +166,16 @@ def _limits() -> dict[str, Any]:
         "max_mb": settings.MAX_FILE_SIZE_MB,
         "max_bytes": settings.MAX_FILE_SIZE_MB * uploads.MB,
         "max_pages": settings.MAX_PDF_PAGES,
-        "embedder": embedder_label(),
     }
 
 
-def embedder_label() -> str:
-    """Which embedding provider is active, in words for the Documents page."""
-    embedder = get_embedder()
-    if embedder.offline:
-        return f"offline embeddings ({embedder.model}, computed on this server)"
+def embedder_label(store: VectorStore) -> str:
+    """The workspace's embedding model and where it runs, in words for the Documents page."""
+    spec = search_index_of.spec_of(store)
+    if spec is None:
+        return f"{store.model} (not available on this server now)"
+    if spec.offline:
+        return f"offline embeddings ({spec.name}, computed on this server)"
     if settings.OPENAI_BASE_URL:
-        return f"{embedder.model} on an OpenAI-compatible server"
-    return f"OpenAI {embedder.model}"
+        return f"{spec.name} on an OpenAI-compatible server"
+    return f"OpenAI {spec.name}"

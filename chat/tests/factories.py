@@ -1,4 +1,4 @@
-"""Documents and chunks built directly (embedded with the configured embedder), not ingested."""
+"""Documents and chunks built directly (embedded with their workspace's model), not ingested."""
 
 import hashlib
 from collections.abc import Sequence
@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from django.core.files.base import ContentFile
 
 from docuchat.lib.tokens import count_tokens
-from documents.embeddings import get_embedder
-from documents.models import Chunk, Document
+from documents import index, vectors
+from documents.models import Chunk, Document, DocumentVectors
 from tenants.models import Tenant
 
 
@@ -30,9 +30,9 @@ def make_document(tenant: Tenant, title: str, pages: Sequence[str], *, pdf: byte
 
 
 def add_chunks(document: Document, pages: Sequence[str], *, first: int = 0) -> list[Chunk]:
-    """Chunks `first`, `first`+1, ... of `document`, chunk i on page i+1."""
-    embedded = get_embedder().embed(list(pages))
-    chunks = [
+    """Chunks `first`, `first`+1, ... of `document`, chunk i on page i+1, with vectors of each model
+    its workspace needs (its own, and the one it is switching to)."""
+    chunks = Chunk.objects.bulk_create(
         Chunk(
             tenant_id=document.tenant_id,
             document=document,
@@ -41,12 +41,15 @@ def add_chunks(document: Document, pages: Sequence[str], *, first: int = 0) -> l
             page_start=i + 1,
             page_end=i + 1,
             token_count=count_tokens(text),
-            embedding=vector,
-            embedding_model=embedded.model,
         )
-        for i, (text, vector) in enumerate(zip(pages, embedded.vectors, strict=True), start=first)
-    ]
-    return Chunk.objects.bulk_create(chunks)
+        for i, text in enumerate(pages, start=first)
+    )
+    for store in index.stores_to_fill(index.current(document.tenant_id)):
+        embedded = index.embedder_for(store).embed(list(pages))
+        pairs = zip(chunks, embedded.vectors, strict=True)
+        vectors.insert(store, [(c.tenant_id, c.pk, c.document_id, v) for c, v in pairs])
+        DocumentVectors.objects.get_or_create(document=document, store=store)
+    return chunks
 
 
 def pdf_bytes(pages: Sequence[str]) -> bytes:

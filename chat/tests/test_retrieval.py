@@ -6,17 +6,15 @@ from django.db import connection, transaction
 from chat.generation import best_passage
 from chat.retrieval import (
     fuse,
-    nearest_query,
     question_words,
     search,
     snippet,
-    tenant_chunks,
     use_iterative_scan,
     websearch_terms,
 )
 from chat.tests.factories import make_document
 from docuchat.testing import Cast
-from documents.embeddings import get_embedder
+from documents import index, vectors
 from documents.models import Chunk
 from usage.models import UsageRecord
 
@@ -93,29 +91,31 @@ def test_it_turns_a_question_into_alternatives_for_full_text_search() -> None:
 
 def test_it_can_use_the_hnsw_index_of_the_tenants_partition_only(cast: Cast) -> None:
     """The query has the shape HNSW serves (ORDER BY embedding <=> q LIMIT n), filter and all,
-    and it reads the one partition of the chunk table that holds the tenant's chunks.
+    and it reads the one partition of the model's vector table that holds the tenant's vectors.
 
     On a table this small the planner rightly prefers other plans; the benchmark shows it choosing
     HNSW on its own at 100k and 1M chunks (bench/README.md). Here sorting is ruled out to prove
     the index applies.
     """
     make_document(cast.acme, "Handbook", HANDBOOK)
-    vector = get_embedder().embed(["refund"]).vectors[0]
+    store = index.current(cast.acme).store
+    vector = index.embedder_for(store).embed(["refund"]).vectors[0]
     with transaction.atomic():
         use_iterative_scan(24)
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_sort = off")
             cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = nearest_query(tenant_chunks(cast.acme), vector, 24).explain()
-    scanned = re.findall(r"Index Scan using (\w+)_embedding_idx on (documents_chunk_p\d+)", plan)
-    assert len(scanned) == 1 and scanned[0][0] == scanned[0][1] == partition_of(cast.acme), plan
+        plan = vectors.explain(store, cast.acme.pk, vector, 24)
+    scanned = re.findall(r"Index Scan using (\w+)_embedding_idx on (documents_vectors_\d+_p\d+)", plan)
+    assert len(scanned) == 1 and scanned[0][0] == scanned[0][1] == partition_of(store, cast.acme), plan
     assert "Sort" not in plan
 
 
-def partition_of(tenant) -> str:
+def partition_of(store, tenant) -> str:
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT tableoid::regclass::text FROM documents_chunk WHERE tenant_id = %s LIMIT 1", [tenant.pk]
+            f"SELECT tableoid::regclass::text FROM {store.table} WHERE tenant_id = %s LIMIT 1",  # noqa: S608
+            [tenant.pk],
         )
         return cursor.fetchone()[0]
 

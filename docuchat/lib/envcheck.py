@@ -104,3 +104,27 @@ def mailers(raw_url: str) -> dict[str, dict[str, Any]]:
     else:
         options = {}
     return {"default": {"BACKEND": backend, "OPTIONS": options}}
+
+
+MAX_VECTOR_DIMENSIONS = 2000  # pgvector's HNSW index takes vectors of at most this many dimensions
+
+
+def embedding_models(entries: list[str], default_dimensions: int) -> list[tuple[str, int]]:
+    """EMBEDDING_MODELS as (name, dimensions) pairs, from "name:dimensions" entries."""
+    if default_dimensions > MAX_VECTOR_DIMENSIONS:
+        raise ImproperlyConfigured(
+            f"EMBEDDING_DIMENSIONS is {default_dimensions}; pgvector's HNSW index takes at most "
+            f"{MAX_VECTOR_DIMENSIONS}. Ask for fewer (text-embedding-3 models shorten natively)."
+        )
+    models = []
+    for entry in (e.strip() for e in entries):
+        name, _, size = entry.rpartition(":")
+        if not entry:
+            continue
+        if not name or not size.isdigit() or not 0 < int(size) <= MAX_VECTOR_DIMENSIONS:
+            raise ImproperlyConfigured(
+                f"EMBEDDING_MODELS: {entry!r} must be name:dimensions, with 1 to {MAX_VECTOR_DIMENSIONS} "
+                "dimensions (pgvector's HNSW limit), e.g. text-embedding-3-large:1024."
+            )
+        models.append((name, int(size)))
+    return models

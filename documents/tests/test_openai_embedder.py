@@ -5,6 +5,7 @@ from django.test import override_settings
 
 from docuchat.fake_openai import EMBEDDINGS, FakeOpenAI, Recorded, Reply
 from docuchat.testing import Cast
+from documents import index, vectors
 from documents.embeddings import EmbeddingError, OpenAIEmbedder, get_embedder
 from documents.models import Document
 from documents.tests import pdfs
@@ -87,7 +88,9 @@ def test_it_indexes_a_document_and_meters_the_servers_token_count(
     assert document.status == Document.Status.READY
     assert len(requests) == -(-document.chunks_total // 4)
     assert document.embedding_model == "text-embedding-3-small"
-    assert set(document.chunks.values_list("embedding_model", flat=True)) == {"text-embedding-3-small"}
+    store = index.current(cast.acme).store
+    assert (store.model, store.dimensions) == ("text-embedding-3-small", 512)
+    assert len(vectors.of_document(store, cast.acme.pk, document.pk)) == document.chunks_total
     record = UsageRecord.objects.get()
     assert record.model == "text-embedding-3-small" and record.prompt_tokens == document.embedding_tokens > 0
     assert record.cost > 0

@@ -3,7 +3,7 @@ from django.test import Client
 
 from docuchat.lib.tokens import count_tokens
 from docuchat.testing import Cast
-from documents import pipeline
+from documents import index, pipeline, vectors
 from documents.embeddings import OFFLINE_MODEL
 from documents.models import Chunk, Document
 from documents.tests import pdfs
@@ -20,8 +20,12 @@ def test_it_turns_a_queued_pdf_into_chunks_with_pages_and_vectors(cast: Cast) ->
     assert document.chunks_total == document.chunks_embedded == len(chunks) > 2
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))
     assert chunks[0].page_start == 1 and chunks[-1].page_end == 6
-    assert all(c.tenant_id == cast.acme.pk and c.embedding_model == OFFLINE_MODEL for c in chunks)
-    assert all(len(c.embedding) == 512 for c in chunks)
+    assert all(c.tenant_id == cast.acme.pk for c in chunks)
+    store = index.current(cast.acme).store
+    assert (store.model, store.dimensions, document.embedding_model) == (OFFLINE_MODEL, 512, OFFLINE_MODEL)
+    stored = vectors.of_document(store, cast.acme.pk, document.pk)
+    assert set(stored) == {c.pk for c in chunks} and all(len(v) == 512 for v in stored.values())
+    assert list(document.vector_sets.values_list("store", flat=True)) == [store.pk]
     assert document.processed is not None and document.lease_token is None and document.lease_expires is None
 
 

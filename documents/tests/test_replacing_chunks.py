@@ -43,7 +43,7 @@ def test_it_replaces_the_chunks_of_a_rerun_without_duplicates(cast: Cast) -> Non
 def test_it_keeps_the_old_chunks_when_a_rerun_fails(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
     document = ingest_now(make_document(cast, pdfs.text_pdf(4)))
     before = set(document.chunks.values_list("pk", flat=True))
-    monkeypatch.setattr(pipeline, "get_embedder", lambda: FailingHalfway(512))
+    monkeypatch.setattr(pipeline.index, "embedder_for", lambda store: FailingHalfway(512))
     reindexed(document)
     document.refresh_from_db()
     assert document.status == Document.Status.FAILED

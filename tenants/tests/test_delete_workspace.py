@@ -4,14 +4,15 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.models import User
 from chat.models import ChatSession, Message
+from chat.tests.factories import add_chunks
 from docuchat.testing import Cast
+from documents import index, vectors
 from documents.models import Chunk, Document
 from tenants import deletion
 from tenants.deletion import delete_tenant
@@ -33,13 +34,7 @@ def add_document(tenant: Tenant, title: str) -> Document:
         tenant=tenant, title=title, sha256=hashlib.sha256(title.encode()).hexdigest(), status="ready"
     )
     document.file.save("x.pdf", ContentFile(b"%PDF-1.4 " + title.encode()), save=True)
-    Chunk.objects.bulk_create(
-        Chunk(
-            tenant=tenant, document=document, ordinal=i, text=f"{title} {i}", page_start=1, page_end=1,
-            token_count=2, embedding=[0.1] * settings.EMBEDDING_DIMENSIONS, embedding_model="test",
-        )
-        for i in range(3)
-    )  # fmt: skip
+    add_chunks(document, [f"{title} {i}" for i in range(3)])  # with their vectors
     return document
 
 
@@ -67,6 +62,7 @@ def test_it_deletes_the_workspace_after_the_owner_types_the_slug(
     client: Client, cast: Cast, django_capture_on_commit_callbacks
 ) -> None:
     made = fill(cast)
+    acme_id = cast.acme.pk
     files = [file_path(d) for d in made["acme_docs"]]
     assert all(f.exists() for f in files)
     client.force_login(cast.owner)
@@ -83,6 +79,8 @@ def test_it_deletes_the_workspace_after_the_owner_types_the_slug(
     # the other tenant is untouched
     assert file_path(made["globex_doc"]).exists()
     assert Chunk.objects.filter(tenant=cast.globex).count() == 3
+    store = index.current(cast.globex).store  # the vectors went with the chunks, only acme's
+    assert vectors.count(store, acme_id) == 0 and vectors.count(store, cast.globex.pk) == 3
 
 
 def test_it_keeps_usage_records_anonymised_for_billing(

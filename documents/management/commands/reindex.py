@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from documents import pipeline, queueing
-from documents.embeddings import get_embedder
+from documents.management.commands._models import models_command, outdated
 from documents.management.commands._progress import ProgressLine, Result, ready_detail, summarise
 from documents.models import Document
 from tenants import audit
@@ -15,19 +15,35 @@ from tenants.management.commands._args import get_tenant
 
 class Command(BaseCommand):
     help = (
-        "Re-extract and re-embed documents, e.g. after changing the embedding model. Each document's "
-        "chunks are replaced in one transaction. Indexes here with progress, unless --background."
+        "Re-extract and re-embed documents; each document's chunks are replaced in one transaction. "
+        "Or switch a workspace's embedding model (--switch), show switches (--status), cancel one "
+        "(--cancel). Works here with progress, unless --background."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--tenant", help="Only this tenant's documents (its slug)")
         parser.add_argument("--document", help="Only this document (its public id, or its numeric id)")
         parser.add_argument(
-            "--outdated", action="store_true", help="Only documents not embedded with the current model"
+            "--outdated",
+            action="store_true",
+            help="Only documents without vectors of their workspace's model",
         )
         parser.add_argument("--background", action="store_true", help="Queue for the workers; do not wait")
+        models = parser.add_mutually_exclusive_group()
+        models.add_argument(
+            "--switch", metavar="MODEL", help="Switch --tenant to this embedding model (name:dims)"
+        )
+        models.add_argument(
+            "--cancel", action="store_true", help="Cancel --tenant's switch before it happens"
+        )
+        models.add_argument(
+            "--status", action="store_true", help="Each workspace's model and switch progress"
+        )
 
     def handle(self, *args: object, **options: object) -> None:
+        if options["switch"] or options["cancel"] or options["status"]:
+            models_command(self, options)
+            return
         documents = list(self.select(options).select_related("tenant").order_by("pk"))
         if options["document"] and not documents:
             raise CommandError(f"No document {options['document']!r} (in that tenant).")
@@ -44,7 +60,7 @@ class Command(BaseCommand):
         if options["document"]:
             documents = documents.filter(**_document_lookup(str(options["document"])))
         if options["outdated"]:
-            documents = documents.exclude(embedding_model=get_embedder().model)
+            documents = outdated(documents)
         return documents
 
     def reindex(self, document: Document, background: bool) -> Result:
