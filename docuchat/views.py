@@ -17,6 +17,17 @@ def _check_cache() -> None:
 CHECKS = {"database": _check_database, "cache": _check_cache}
 
 
+def _embedding_warnings() -> list[str]:
+    from documents.checks import embedding_problems
+
+    return embedding_problems()
+
+
+# Parts that report without failing the probe: restarting or pulling the server would not fix
+# them (an operator does, and each says how), and search keeps working meanwhile.
+WARNINGS = {"embeddings": _embedding_warnings}
+
+
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -29,4 +40,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
             failing[name] = f"{type(exc).__name__}: {exc}".strip()[:300]
     if failing:
         return JsonResponse({"status": "error", "failing": failing}, status=503)
-    return JsonResponse({"status": "ok", "checks": sorted(CHECKS)})
+    body: dict[str, object] = {"status": "ok", "checks": sorted(CHECKS)}
+    if warnings := {name: found for name, warn in WARNINGS.items() if (found := warn())}:
+        body["warnings"] = warnings
+    return JsonResponse(body)

@@ -10,7 +10,7 @@ class DocumentsConfig(AppConfig):
     name = "documents"
 
     def ready(self) -> None:
-        from documents import signals  # noqa: F401  (connects the receivers)
+        from documents import checks, signals  # noqa: F401  (receivers, and the system check)
 
         if is_worker_process():
             from documents.recovery import start_sweeper

@@ -193,7 +193,9 @@ class SearchIndex(models.Model):
         WAITING = "waiting", "Waiting for budget"
         FAILED = "failed", "Stopped"
 
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, primary_key=True, related_name="search_index"
+    )
     store = models.ForeignKey(VectorStore, on_delete=models.PROTECT, related_name="+")
     target = models.ForeignKey(VectorStore, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     previous = models.ForeignKey(

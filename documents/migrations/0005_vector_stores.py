@@ -210,7 +210,7 @@ class Migration(migrations.Migration):
                     models.OneToOneField(
                         on_delete=django.db.models.deletion.CASCADE,
                         primary_key=True,
-                        related_name="+",
+                        related_name="search_index",
                         serialize=False,
                         to="tenants.tenant",
                     ),
