@@ -68,7 +68,7 @@ def raw_retrieval(asked: list[tuple[Tenant, User, str]]) -> list[float]:
     for tenant, _, question in asked:
         vector = embedder.vector(question)
         started = time.perf_counter()
-        hybrid_search(tenant, question, vector, model=retrieval_data.MODEL)
+        hybrid_search(tenant, question, vector, store=retrieval_data.store())
         times.append((time.perf_counter() - started) * 1000)
     return times
 
@@ -76,8 +76,7 @@ def raw_retrieval(asked: list[tuple[Tenant, User, str]]) -> list[float]:
 def main() -> None:
     retrieval_data.ensure(ARGS.chunks)
     asked = questions(ARGS.questions + WARM_UP)
-    if not retrieval_data.scalar("SELECT count(*) FROM documents_chunk WHERE embedding_model = %s",
-                                 [retrieval_data.MODEL]):  # fmt: skip
+    if not retrieval_data.scalar(f"SELECT count(*) FROM {retrieval_data.store().table}"):  # noqa: S608
         raise SystemExit("no chunks")
     cookies = chat_harness.session_cookies([user for _, user, _ in asked])
     Message.objects.filter(session__tenant__slug__startswith="bench-").delete()

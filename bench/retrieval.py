@@ -32,22 +32,23 @@ from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from chat import retrieval  # noqa: E402
+from documents import vectors  # noqa: E402
+
+STORE = None  # the model's VectorStore, once the data is there
 
 
 def vector_search(tenant: int, vector: list[float], limit: int) -> list[int]:
-    """The vector half of chat.retrieval.hybrid_search, as it runs there."""
-    scope = retrieval.tenant_chunks(tenant).filter(embedding_model=retrieval_data.MODEL)
+    """The vector half of chat.retrieval.hybrid_search, as it runs there (the model's own table)."""
     with transaction.atomic():
         retrieval.use_iterative_scan(limit)
-        rows = retrieval.nearest_chunks(scope, vector, limit)
+        rows = retrieval.nearest_chunks(STORE, tenant, vector, limit)
     return [cid for cid, _ in rows]
 
 
 def exact_search(tenant: int, vector: list[float], limit: int) -> list[int]:
-    scope = retrieval.tenant_chunks(tenant).filter(embedding_model=retrieval_data.MODEL)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_indexscan = off")
-        return [cid for cid, _ in retrieval.nearest_chunks(scope, vector, limit)]
+        return [cid for cid, _ in retrieval.nearest_chunks(STORE, tenant, vector, limit)]
 
 
 def timed(fn, *args, **kwargs) -> tuple[float, object]:
@@ -57,10 +58,9 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 
 
 def plan(tenant: int, vector: list[float], limit: int) -> str:
-    scope = retrieval.tenant_chunks(tenant).filter(embedding_model=retrieval_data.MODEL)
     with transaction.atomic():
         retrieval.use_iterative_scan(limit)
-        return retrieval.nearest_query(scope, vector, limit).explain(analyze=True)
+        return vectors.explain(STORE, tenant, vector, limit)
 
 
 def measure(questions: list, limit: int) -> tuple[list[float], list[float]]:
@@ -81,7 +81,9 @@ def report_recall(label: str, recalls: list[float]) -> None:
 
 
 def run_scale(chunks: int, count: int) -> None:
+    global STORE
     build = retrieval_data.ensure(chunks)
+    STORE = retrieval_data.store()
     if build:
         print(f"Built in: load {build['load']:.0f} s, HNSW {build['hnsw']:.0f} s, GIN {build['gin']:.1f} s")
     k, candidates = settings.TOP_K, settings.TOP_K * retrieval.CANDIDATES_PER_RESULT
@@ -91,7 +93,7 @@ def run_scale(chunks: int, count: int) -> None:
     questions = questions[50:]
     chat_times, chat_recalls = measure(questions, candidates)
     bare_times, bare_recalls = measure(questions, k)
-    hybrid = [timed(retrieval.hybrid_search, t, w, v, model=retrieval_data.MODEL)[0] for t, v, w in questions]
+    hybrid = [timed(retrieval.hybrid_search, t, w, v, store=STORE)[0] for t, v, w in questions]
     print(f"\n== {chunks:,} chunks, {retrieval_data.TENANTS} tenants, {len(questions)} questions ==")
     report(f"top-{k}, tenant-filtered", chat_times, f"the chat's way: best {k} of {candidates} from HNSW")
     report_recall(f"recall@{k} vs exact", chat_recalls)
@@ -100,7 +102,7 @@ def run_scale(chunks: int, count: int) -> None:
     report("hybrid (vector + text)", hybrid, "the whole search the chat waits for")
     explained = plan(questions[0][0], questions[0][1], candidates)
     print("plan:", " | ".join(line.strip()[:110] for line in explained.splitlines()[:4]))
-    scanned = sorted(set(re.findall(r" on (documents_chunk_p\d+)", explained)))
+    scanned = sorted(set(re.findall(r" on (documents_vectors_\d+_p\d+)", explained)))
     print("HNSW index used:", "_embedding_idx" in explained, "| partitions read:", ", ".join(scanned))
 
 

@@ -8,9 +8,11 @@ come from a pool of vectors spanning a 32-dimensional subspace (cosine to the to
 jitter is small and isotropic. `--noise isotropic` builds the stress case instead: a and b uniform
 in all 512 dimensions, where within a topic every chunk is about as near as every other.
 
-The pools (4,000 vectors) are made in Python; the chunks are made inside PostgreSQL with
-INSERT ... SELECT (no per-chunk vector crosses the wire), and the HNSW and GIN indexes are built
-after loading, several times faster than maintaining them row by row.
+The pools (4,000 vectors) are made in Python; the chunks and their vectors (in the table of the
+model MODEL, documents/vectors.py) are made inside PostgreSQL with one INSERT ... SELECT per
+batch (no per-chunk vector crosses the wire), and the HNSW and GIN indexes are built after loading,
+several times faster than maintaining them row by row. A database built before the vectors moved
+out of the chunk table is upgraded by migration documents/0005 instead of rebuilt.
 
     .venv/bin/python bench/retrieval_data.py --chunks 100000 [--noise subspace|isotropic]
 """
@@ -55,6 +57,23 @@ def scalar(sql: str, params: list | None = None):
         cursor.execute(sql, params or [])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def store():
+    """The VectorStore of MODEL, the model every bench tenant uses."""
+    from documents import vectors
+
+    return vectors.store_for(MODEL, dimensions())
+
+
+def use_model() -> None:
+    """Every bench tenant's search index on MODEL (made on first use with the server default)."""
+    from documents.models import SearchIndex
+    from tenants.models import Tenant
+
+    target = store()
+    for tenant in Tenant.objects.filter(slug__startswith="bench-").exclude(search_index__store=target):
+        SearchIndex.objects.update_or_create(tenant=tenant, defaults={"store": target})
 
 
 def tenants_and_documents() -> None:
@@ -147,74 +166,90 @@ def load_chunks(total: int, noise: str) -> float:
 
 
 def insert_batch(start: int, stop: int, first_tenant: int, first_document: int) -> None:
-    """Rows r = start..stop-1: tenant r % 100, document (r // 100) % 10 of it, topic one of the tenant's."""
+    """Rows r = start..stop-1: tenant r % 100, document (r // 100) % 10 of it, topic one of the tenant's.
+    The chunk and its vector come from one row of `src`, in one statement."""
     execute(
         f"""
-        INSERT INTO documents_chunk (tenant_id, document_id, ordinal, text, page_start, page_end,
-                                     token_count, embedding, embedding_model)
-        SELECT %(t0)s + t, %(d0)s + t * {DOCUMENTS_PER_TENANT} + (r / {TENANTS}) %% {DOCUMENTS_PER_TENANT},
-               r / {TENANTS * DOCUMENTS_PER_TENANT},
-               format('Topic %%s note %%s: term%%s term%%s %%s.', topic, r, a, b,
-                      (SELECT string_agg('w' || floor(exp(random() * 8.5))::int, ' ')
-                       FROM generate_series(1, 24) WHERE r >= 0)),
-               1 + (r / 1000) %% 100, 1 + (r / 1000) %% 100, 40,
+        WITH src AS MATERIALIZED (
+            SELECT nextval('documents_chunk_id_seq') AS id, r, %(t0)s + t AS tenant_id,
+                   %(d0)s + t * {DOCUMENTS_PER_TENANT}
+                       + (r / {TENANTS}) %% {DOCUMENTS_PER_TENANT} AS document_id,
+                   topic, a, b,
+                   (SELECT string_agg('w' || floor(exp(random() * 8.5))::int, ' ')
+                    FROM generate_series(1, 24) WHERE r >= 0) AS words
+            FROM (
+                SELECT r, r %% {TENANTS} AS t,
+                       (r %% {TENANTS} * 17 + floor(random() * {TOPICS_PER_TENANT})::int * 101)
+                           %% {TOPICS} AS topic,
+                       floor(random() * {POOL})::int AS a, floor(random() * {POOL})::int AS b
+                FROM generate_series(%(start)s, %(stop)s) r
+            ) rows
+        ), chunks AS (
+            INSERT INTO documents_chunk (id, tenant_id, document_id, ordinal, text, page_start, page_end,
+                                         token_count)
+            SELECT id, tenant_id, document_id, r / {TENANTS * DOCUMENTS_PER_TENANT},
+                   format('Topic %%s note %%s: term%%s term%%s %%s.', topic, r, a, b, words),
+                   1 + (r / 1000) %% 100, 1 + (r / 1000) %% 100, 40
+            FROM src
+        )
+        INSERT INTO {store().table} (tenant_id, chunk_id, document_id, embedding)
+        SELECT tenant_id, id, document_id,
                l2_normalize((SELECT v FROM bench_topic WHERE id = topic)
                             + (SELECT v FROM bench_noise WHERE id = a)
                             + (SELECT v FROM bench_noise WHERE id = b)
-                            + (SELECT v FROM bench_jitter WHERE id = (a * 7 + b) %% {POOL})),
-               %(model)s
-        FROM (
-            SELECT r, r %% {TENANTS} AS t,
-                   (r %% {TENANTS} * 17 + floor(random() * {TOPICS_PER_TENANT})::int * 101)
-                       %% {TOPICS} AS topic,
-                   floor(random() * {POOL})::int AS a, floor(random() * {POOL})::int AS b
-            FROM generate_series(%(start)s, %(stop)s) r
-        ) rows
+                            + (SELECT v FROM bench_jitter WHERE id = (a * 7 + b) %% {POOL}))
+        FROM src
         """,  # noqa: S608 (constants only)
-        {"t0": first_tenant, "d0": first_document, "start": start, "stop": stop - 1, "model": MODEL},
+        {"t0": first_tenant, "d0": first_document, "start": start, "stop": stop - 1},
     )
 
 
 def build_indexes() -> dict[str, float]:
-    """Build the HNSW and GIN indexes after loading, as the migration defines them."""
+    """Build the HNSW and GIN indexes after loading, as documents/vectors.py and the migrations do."""
+    from documents.vectors import hnsw_sql
+
     times = {}
     execute("SET maintenance_work_mem = '4GB'")
     execute("SET max_parallel_maintenance_workers = 1")  # two cores, shared
     for name, sql in (
-        ("hnsw", "CREATE INDEX chunk_embedding_hnsw ON documents_chunk"
-                 " USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"),
+        ("hnsw", hnsw_sql(store().table)),
         ("gin", "CREATE INDEX chunk_search_gin ON documents_chunk USING gin (search)"),
-    ):  # fmt: skip
+    ):
         started = time.monotonic()
         execute(sql)
         times[name] = time.monotonic() - started
         print(f"  built {name} index in {times[name]:.1f} s", flush=True)
     execute("ANALYZE documents_chunk")
+    execute(f"ANALYZE {store().table}")
     return times
 
 
 def ensure(total: int, noise: str = "subspace") -> dict[str, float]:
     """Make the bench database hold exactly `total` chunks with their indexes (reused if it does)."""
     tenants_and_documents()
+    use_model()
+    table = store().table
     execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text)")
     built = scalar("SELECT value FROM bench_meta WHERE key = 'data'")
-    indexed = scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'chunk_embedding_hnsw'")
+    indexed = scalar("SELECT count(*) FROM pg_indexes WHERE indexname = %s", [f"{table}_hnsw"])
     if built == f"{total} {noise}" and indexed:
         print(f"Reusing {total:,} chunks ({noise} noise) already loaded.", flush=True)
         return {}
     print(f"Loading {total:,} chunks ({noise} noise) across {TENANTS} tenants ...", flush=True)
     execute("DELETE FROM bench_meta")
-    execute("DROP INDEX IF EXISTS chunk_embedding_hnsw")
+    execute(f"DROP INDEX IF EXISTS {table}_hnsw")
     execute("DROP INDEX IF EXISTS chunk_search_gin")
-    execute("TRUNCATE documents_chunk")
+    execute("TRUNCATE documents_chunk")  # and, by its trigger, every model's vectors
     times = {"load": load_chunks(total, noise)}
     times.update(build_indexes())
     execute("INSERT INTO bench_meta VALUES ('data', %s)", [f"{total} {noise}"])
-    size = scalar(
-        "SELECT pg_size_pretty(sum(pg_total_relation_size(relid)))"
-        " FROM pg_partition_tree('documents_chunk') WHERE isleaf"
-    )
-    print(f"  documents_chunk is {size} with its indexes", flush=True)
+    for name in ("documents_chunk", table):
+        size = scalar(
+            "SELECT pg_size_pretty(sum(pg_total_relation_size(relid)))"
+            " FROM pg_partition_tree(%s) WHERE isleaf",
+            [name],
+        )
+        print(f"  {name} is {size} with its indexes", flush=True)
     return times
 
 
@@ -227,12 +262,13 @@ def queries(count: int, seed: float = 0.7) -> list[tuple[int, str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT c.tenant_id, l2_normalize(c.embedding + n.v)::text,
+            SELECT c.tenant_id, l2_normalize(e.embedding + n.v)::text,
                    substring(c.text from 'term[0-9]+ term[0-9]+')
             FROM (SELECT lo + floor(random() * (hi - lo + 1))::bigint AS id
                   FROM (SELECT min(id) AS lo, max(id) AS hi FROM documents_chunk) ids,
                        generate_series(1, %s)) pick
             JOIN documents_chunk c ON c.id = pick.id
+            JOIN {store().table} e ON e.tenant_id = c.tenant_id AND e.chunk_id = c.id
             JOIN LATERAL (SELECT v FROM bench_noise
                           WHERE id = floor(random() * {POOL})::int + 0 * pick.id) n ON true
             """,  # noqa: S608

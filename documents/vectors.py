@@ -67,13 +67,25 @@ def store_for(model: str, dimensions: int) -> VectorStore:
         if found:
             return found
         store = VectorStore.objects.create(model=model, dimensions=dimensions, table="pending")
-        store.table = f"documents_vectors_{store.pk}"
-        store.save(update_fields=["table"])
         with connection.cursor() as cursor:
+            store.table = free_name(cursor, f"documents_vectors_{store.pk}")
+            store.save(update_fields=["table"])
             for sql in table_sql(store.table, dimensions):
                 cursor.execute(sql)
             cursor.execute(f"COMMENT ON TABLE {store.table} IS %s", [f"Vectors of {store}"])
     return store
+
+
+def free_name(cursor: Any, name: str) -> str:
+    """`name`, or `name_2`, `name_3`...: the first that no table has (a table left behind by a
+    rolled-back schema, or by a test database's flush, keeps its name)."""
+    candidate, n = name, 1
+    while True:
+        cursor.execute("SELECT to_regclass(%s)", [candidate])
+        if cursor.fetchone()[0] is None:
+            return candidate
+        n += 1
+        candidate = f"{name}_{n}"
 
 
 def insert(store: VectorStore, rows: Iterable[tuple[int, int, int, Sequence[float]]]) -> int:

@@ -30,6 +30,17 @@ CHUNKS = "documents_chunk"
 PARTITIONS = 64
 
 
+def _free_name(cursor, name: str) -> str:
+    """`name`, or `name_2`...: the first that no table has (as documents.vectors.free_name)."""
+    candidate, n = name, 1
+    while True:
+        cursor.execute("SELECT to_regclass(%s)", [candidate])
+        if cursor.fetchone()[0] is None:
+            return candidate
+        n += 1
+        candidate = f"{name}_{n}"
+
+
 def _store_tables(cursor, table: str, dimensions: int) -> None:
     """The store's table and partitions (the indexes come after the copy, see _index)."""
     cursor.execute(
@@ -105,7 +116,7 @@ def move_vectors(apps, schema_editor) -> None:
         cursor.execute(f"SELECT DISTINCT embedding_model FROM {CHUNKS} ORDER BY 1")  # noqa: S608
         for (model,) in cursor.fetchall():
             store = VectorStore.objects.create(model=model, dimensions=dimensions, table="pending")
-            store.table = f"documents_vectors_{store.pk}"
+            store.table = _free_name(cursor, f"documents_vectors_{store.pk}")
             store.save(update_fields=["table"])
             _store_tables(cursor, store.table, dimensions)
             cursor.execute(
@@ -176,9 +187,8 @@ def restore_vectors(apps, schema_editor) -> None:
             f"CREATE INDEX chunk_embedding_hnsw ON {CHUNKS}"
             " USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
         )
-        for store in stores:
+        for store in stores:  # their rows go with the models' tables, as the migration unwinds
             cursor.execute(f"DROP TABLE {store.table}")
-    VectorStore.objects.all().delete()
 
 
 class Migration(migrations.Migration):

@@ -105,7 +105,11 @@ def test_it_answers_with_the_old_model_mid_switch_and_with_the_new_one_after(
         ["What is the refund policy?"],
     )
     embedded = UsageRecord.objects.get(kind="document_embedding")
-    assert (embedded.model, embedded.user, embedded.document) == ("text-embedding-3-large", cast.owner, handbook)
+    assert (embedded.model, embedded.user, embedded.document) == (
+        "text-embedding-3-large",
+        cast.owner,
+        handbook,
+    )
     steps = [e.details["step"] for e in AuditEntry.objects.filter(action="settings.changed").order_by("pk")]
     assert steps == ["started", "switched"]
 
