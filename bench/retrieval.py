@@ -7,6 +7,7 @@ the hits), and the plan, which must show the HNSW index. Targets: p95 < 20 ms at
 
     .venv/bin/python bench/retrieval.py --chunks 100000  [--queries 300]
     .venv/bin/python bench/retrieval.py --chunks 1000000
+    .venv/bin/python bench/retrieval.py --chunks 1000000 --against docuchat_bench_1000k_before
 
 Data: see bench/retrieval_data.py (built once per scale, in its own database: docuchat_bench_100k ...).
 """
@@ -24,6 +25,13 @@ import retrieval_data
 parser = argparse.ArgumentParser()
 parser.add_argument("--chunks", type=int, default=100_000)
 parser.add_argument("--queries", type=int, default=300)
+parser.add_argument(
+    "--against",
+    metavar="DATABASE",
+    help="also time, question by question in turn, the vector search as it ran before migration "
+    "documents/0005 (the vector in the chunk row) on this database: a copy of the same data not "
+    "migrated past 0004, on the same server",
+)
 ARGS = parser.parse_args()
 retrieval_data.setup(ARGS.chunks)
 
@@ -33,6 +41,7 @@ from django.db import connection, transaction  # noqa: E402
 
 from chat import retrieval  # noqa: E402
 from documents import vectors  # noqa: E402
+from tenants.models import Tenant  # noqa: E402
 
 STORE = None  # the model's VectorStore, once the data is there
 
@@ -75,6 +84,44 @@ def measure(questions: list, limit: int) -> tuple[list[float], list[float]]:
     return times, recalls
 
 
+BEFORE_0005 = (
+    "SELECT id, embedding <=> %s::vector AS distance FROM documents_chunk"
+    " WHERE tenant_id = %s AND embedding_model = %s ORDER BY distance LIMIT %s"
+)  # what chat.retrieval's ORM query was before the vectors moved to a table per model
+
+
+def compare(questions: list, limit: int) -> None:
+    """Today's vector search and the one before 0005, alternating question by question, so that the
+    machine's load falls on both alike. Tenants are matched by slug (their ids may differ)."""
+    from django.db import connections
+
+    connections.settings["before"] = {**connections.settings["default"], "NAME": ARGS.against}
+    before = connections["before"]
+    with before.cursor() as cursor:
+        cursor.execute("SELECT slug, id FROM tenants_tenant WHERE slug LIKE 'bench-%%'")
+        ids = dict(cursor.fetchall())
+    slugs = dict(Tenant.objects.filter(slug__startswith="bench-").values_list("id", "slug"))
+    now, then = [], []
+    for tenant, vector, _ in questions:
+        now.append(timed(vector_search, tenant, vector, limit)[0])
+        started = time.perf_counter()
+        with transaction.atomic(using="before"), before.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+                " set_config('hnsw.ef_search', %s, true)",
+                [str(max(40, limit))],
+            )
+            literal = "[" + ",".join(repr(float(x)) for x in vector) + "]"
+            cursor.execute(BEFORE_0005, [literal, ids[slugs[tenant]], retrieval_data.MODEL, limit])
+            cursor.fetchall()
+        then.append((time.perf_counter() - started) * 1000)
+    print(f"\n== the same {len(questions)} questions in turn: this layout and the one before 0005 ==")
+    report("table per model (now)", now, "the chat's way, 24 candidates")
+    report("vector in the chunk row", then, f"before 0005, on {ARGS.against}")
+    ratio50, ratio95 = percentile(now, 50) / percentile(then, 50), percentile(now, 95) / percentile(then, 95)
+    print(f"{'now / before':<28} p50 {ratio50:8.2f} x   p95 {ratio95:8.2f} x   target p95 <= 1.2 x")
+
+
 def report_recall(label: str, recalls: list[float]) -> None:
     mean = sum(recalls) / len(recalls)
     print(f"{label:<28} mean {mean:.3f}   p5 {percentile(recalls, 5):.3f}   target >= 0.95")
@@ -104,6 +151,8 @@ def run_scale(chunks: int, count: int) -> None:
     print("plan:", " | ".join(line.strip()[:110] for line in explained.splitlines()[:4]))
     scanned = sorted(set(re.findall(r" on (documents_vectors_\d+_p\d+)", explained)))
     print("HNSW index used:", "_embedding_idx" in explained, "| partitions read:", ", ".join(scanned))
+    if ARGS.against:
+        compare(questions, candidates)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def search_index(request: TenantRequest) -> HttpResponse:
         "tokens": tokens,
         "can_manage": request.membership.is_manager,
         "needs_key": not settings.OPENAI_API_KEY,  # OpenAI models are offered once it is set
+        "panels": _panels(request, current),
     }
     return render(request, "documents/search_index.html", context)
 
@@ -78,6 +79,12 @@ def retry(request: TenantRequest) -> HttpResponse:
     else:
         messages.warning(request, "There is no stopped switch to retry.")
     return redirect("documents:search_index", tenant_slug=request.tenant.slug)
+
+
+def _panels(request: TenantRequest, current: SearchIndex) -> list[str]:
+    """HTML that other apps show beside the switch (switching.search_index_panels)."""
+    replies = switching.search_index_panels.send(sender=SearchIndex, index=current, request=request)
+    return [html for _, html in replies if html]
 
 
 def _tokens(request: TenantRequest) -> int:

@@ -153,9 +153,14 @@ def _process(run: Run) -> None:
         raise IngestFailed(NO_TEXT)
     run.progress(force=True, page_count=len(pages), pages_done=len(pages), chunks_total=len(drafts))
     results: dict[VectorStore, Embeddings] = {}
+    tokens = sum(draft.token_count for draft in drafts)
     try:
-        while missing := _commit(run, drafts, results):
-            _embed(run, drafts, missing, results)
+        missing = _commit(run, drafts, results)  # nothing embedded yet: which models are needed
+        while missing:  # reserved until the tokens are recorded, in the commit
+            cost = sum((cost_of(store.model, tokens, 0) for store in missing), Decimal(0))
+            with _budget(run, tokens * len(missing), cost):
+                _embed(run, drafts, missing, results)
+                missing = _commit(run, drafts, results)
     except WaitingForBudget:
         _meter(run, *results.values())  # what was embedded before the wait was paid for
         raise
@@ -169,7 +174,6 @@ def _embed(
         embedders = [(store, index.embedder_for(store)) for store in stores]
     except index.ModelUnavailable as exc:
         raise IngestFailed(str(exc)) from exc
-    tokens = sum(draft.token_count for draft in drafts)
     done = 0
 
     def embedded(count: int) -> None:
@@ -177,15 +181,13 @@ def _embed(
         done += count
         run.progress(chunks_embedded=done // len(embedders))
 
-    cost = sum((cost_of(store.model, tokens, 0) for store in stores), Decimal(0))
-    with _budget(run, tokens * len(stores), cost):
-        for store, embedder in embedders:
-            try:
-                results[store] = embedder.embed([draft.text for draft in drafts], on_batch=embedded)
-            except EmbeddingError:
-                _meter(run, *results.values())
-                results.clear()
-                raise
+    for store, embedder in embedders:
+        try:
+            results[store] = embedder.embed([draft.text for draft in drafts], on_batch=embedded)
+        except EmbeddingError:
+            _meter(run, *results.values())
+            results.clear()
+            raise
 
 
 @contextmanager

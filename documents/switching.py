@@ -18,8 +18,11 @@
 4. `purge`: the old model's vectors of this workspace are deleted, in batches, after the switch.
 5. `cancel`: before the switch, one action drops the target; its vectors are purged the same way.
 
-The signals `switch_started` and `switch_finished` (sender: the SearchIndex) let another app act
-around a switch, e.g. run an evaluation before and after it.
+Hooks for another app (the evaluation, issue 11): `switch_started` and `switch_finished`
+(sender SearchIndex; `index`, and `by` for the start) let it act around a switch, e.g. score
+retrieval with the old model before and with the new one after; `search_index_panels` (sender
+SearchIndex; `index`, `request`) asks it for HTML to show on the Search index page beside the
+switch, e.g. those scores side by side. A receiver returns rendered HTML, or None.
 """
 
 import logging
@@ -49,6 +52,7 @@ logger = logging.getLogger(__name__)
 State = SearchIndex.State
 switch_started = Signal()  # sender=SearchIndex, by=user or None
 switch_finished = Signal()  # sender=SearchIndex (its `previous` is the model switched from)
+search_index_panels = Signal()  # sender=SearchIndex, index, request -> rendered HTML or None
 
 
 class SwitchRefused(Exception):
@@ -164,13 +168,16 @@ def run(tenant_id: int, listener: Any = None) -> SearchIndex | None:
 
 
 def claim(tenant_id: int) -> uuid.UUID | None:
-    """Take the switch: queued, or building under a lease that ran out (its worker died)."""
-    token = uuid.uuid4()
-    claimable = SearchIndex.objects.filter(
-        pk=tenant_id, target__isnull=False, state__in=[State.QUEUED, State.BUILDING]
+    """Take the switch: queued, building under a lease that ran out (its worker died), or waiting
+    for a budget that has reset since."""
+    token, now = uuid.uuid4(), timezone.now()
+    claimable = SearchIndex.objects.filter(pk=tenant_id, target__isnull=False).filter(
+        Q(state=State.QUEUED)
+        | Q(state=State.BUILDING, lease_expires__lt=now)
+        | Q(state=State.WAITING, budget_wait_until__lte=now)
     )
-    claimable = claimable.exclude(state=State.BUILDING, lease_expires__gte=timezone.now())
-    if not claimable.update(state=State.BUILDING, lease_token=token, lease_expires=lease_until(), error=""):
+    claimed = {"state": State.BUILDING, "lease_token": token, "lease_expires": lease_until(), "error": ""}
+    if not claimable.update(**claimed, budget_wait_until=None):
         return None
     return token
 
@@ -334,14 +341,22 @@ def recover() -> list[int]:
         Q(state=State.BUILDING, lease_expires__lt=now)
         | Q(state=State.QUEUED, updated__lt=since)
         | Q(state=State.WAITING, budget_wait_until__lt=since)
-        | Q(purge_pending=True, updated__lt=since)
     )
     recovered = []
     for tenant_id, state, token in stale.values_list("pk", "state", "lease_token"):
-        again = State.QUEUED if state in (State.BUILDING, State.WAITING) else state
         with transaction.atomic():
             rows = SearchIndex.objects.filter(pk=tenant_id, state=state, lease_token=token)
-            if rows.update(state=again, lease_token=None, lease_expires=None, updated=now):
+            if rows.update(state=State.QUEUED, lease_token=None, lease_expires=None, updated=now):
+                enqueue(tenant_id)
+                recovered.append(tenant_id)
+    # A clean-up left unfinished (a running switch's lease is left alone: its run purges too).
+    for tenant_id in (
+        SearchIndex.objects.filter(purge_pending=True, updated__lt=since)
+        .exclude(state=State.BUILDING)
+        .values_list("pk", flat=True)
+    ):
+        with transaction.atomic():
+            if SearchIndex.objects.filter(pk=tenant_id, updated__lt=since).update(updated=now):
                 enqueue(tenant_id)
                 recovered.append(tenant_id)
     return recovered

@@ -94,3 +94,18 @@ def test_it_is_404_for_another_workspaces_people(client: Client, cast: Cast, wit
 def test_it_sends_anonymous_visitors_to_sign_in(client: Client, cast: Cast) -> None:
     response = client.get(PAGE.format(slug="acme"))
     assert response.status_code == 302 and "/login/" in response.url
+
+
+def test_it_shows_what_other_apps_put_beside_the_switch(client: Client, cast: Cast) -> None:
+    from django.utils.html import format_html
+
+    def evaluation(sender: object, index: SearchIndex, request: object, **kwargs: object) -> str:
+        return format_html("<section id='eval'>Recall@6 with {}: 0.91</section>", index.store)
+
+    switching.search_index_panels.connect(evaluation)
+    try:
+        client.force_login(cast.member)
+        html = client.get(PAGE.format(slug="acme")).content.decode()
+    finally:
+        switching.search_index_panels.disconnect(evaluation)
+    assert "<section id='eval'>Recall@6 with offline-hash-v1 (512 dimensions): 0.91</section>" in html
