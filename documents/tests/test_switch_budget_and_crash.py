@@ -78,6 +78,7 @@ def test_a_switch_whose_worker_died_is_resumed_and_pays_for_each_document_once(
     assert index.current(cast.acme).state == State.QUEUED and (cast.acme.pk, None) in switch_runs()
 
     switching.run(cast.acme.pk)
-    assert switching.run(cast.acme.pk).store.model == "text-embedding-3-small"  # a duplicate: nothing to do
+    assert switching.run(cast.acme.pk) is None  # a duplicate task finds nothing to claim
+    assert index.current(cast.acme).store.model == "text-embedding-3-small"
     paid = UsageRecord.objects.filter(kind="document_embedding").values_list("document__title", flat=True)
     assert sorted(paid) == ["Handbook", "Travel"]  # each once

@@ -170,3 +170,28 @@ def test_it_refuses_models_the_server_does_not_allow_and_a_second_switch(cast: C
         switching.start(cast.acme, "text-embedding-3-small:512")
     with pytest.raises(switching.SwitchRefused, match="No switch"):
         switching.cancel(cast.globex)
+
+
+def test_a_document_whose_run_overlaps_the_start_of_a_switch_gets_both_models(
+    cast: Cast, openai_settings: FakeOpenAI, settings: SettingsWrapper, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from documents import pipeline
+
+    settings.OPENAI_API_KEY = ""
+    index.current(cast.acme)  # offline
+    settings.OPENAI_API_KEY = "test-key"
+    real_embed = pipeline._embed
+
+    def embed_then_switch(run, drafts, stores, results) -> None:
+        real_embed(run, drafts, stores, results)
+        if not SearchIndex.objects.get(pk=cast.acme.pk).target_id:  # the owner starts a switch now
+            switching.start(cast.acme, "text-embedding-3-small:512", by=cast.owner)
+
+    monkeypatch.setattr(pipeline, "_embed", embed_then_switch)
+    document = ingest_now(make_upload(cast))
+    current = index.current(cast.acme)
+    assert set(document.vector_sets.values_list("store", flat=True)) == {current.store.pk, current.target.pk}
+    assert sorted(UsageRecord.objects.filter(document=document).values_list("model", flat=True)) == [
+        OFFLINE_MODEL,
+        "text-embedding-3-small",
+    ]
