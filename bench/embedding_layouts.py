@@ -185,35 +185,56 @@ def search_times(layout, asked: list[tuple[int, str]]) -> list[float]:
     return times
 
 
-def run(layout, chunks: int, asked: list[tuple[int, str]]) -> None:
+def build(layout, chunks: int) -> None:
     mb = 1024 * 1024
-    print(f"\n== {layout.name}: {chunks:,} vectors of model A (512 dimensions) ==", flush=True)
-    execute("SELECT setseed(0.42)")
+    execute("SELECT setseed(0.42)")  # the same vectors in both layouts
     layout.create(1, 512)
     load = sum(_load(layout, start, min(chunks, start + 100_000)) for start in range(0, chunks, 100_000))
     execute("SET maintenance_work_mem = '1GB'")
-    build = _time(layout.index, 1, 512)
+    built = _time(layout.index, 1, 512)
     for table in layout.tables(1):
         execute(f"ANALYZE {table}")
     heap, index = size(layout, 1)
     sizes = f"table {heap / mb:.0f} MB, indexes {index / mb:.0f} MB"
-    print(f"1. load {load:.1f} s, HNSW build {build:.1f} s; {sizes}")
+    print(f"{layout.name:<10} 1. load {load:.1f} s, HNSW build {built:.1f} s; {sizes}", flush=True)
+
+
+def in_turn(layouts: list, asked: list[tuple[int, str]]) -> None:
+    """Steps 2 and 3 for both layouts, alternating question by question (and document by
+    document), so that the machine's load falls on both alike."""
     for tenant, vector in asked[:50]:
-        search_times(layout, [(tenant, vector)])
-    report("2. search top-24", search_times(layout, asked[50:]), "tenant-filtered, iterative scan")
-    per_document = []
+        for layout in layouts:
+            search_times(layout, [(tenant, vector)])
+    searched: dict[str, list[float]] = {layout.name: [] for layout in layouts}
+    for n, question in enumerate(asked[50:]):
+        for layout in layouts if n % 2 else layouts[::-1]:
+            searched[layout.name] += search_times(layout, [question])
+    inserted: dict[str, list[float]] = {layout.name: [] for layout in layouts}
     for d in range(20):
         start = 10_000_000 + d * 100
-        per_document.append(_time(layout.insert, 1, 512, vectors_sql(start, start + 100, 512)) * 1000)
-    report("3. insert a document", per_document, "100 vectors, one statement, index maintained")
+        for layout in layouts if d % 2 else layouts[::-1]:
+            inserted[layout.name].append(
+                _time(layout.insert, 1, 512, vectors_sql(start, start + 100, 512)) * 1000
+            )
+    for layout in layouts:
+        report(f"{layout.name} 2. search", searched[layout.name], "top-24, tenant-filtered, iterative scan")
+    for layout in layouts:
+        report(
+            f"{layout.name} 3. insert 100", inserted[layout.name], "a document's vectors, index maintained"
+        )
+
+
+def model_b_and_removal(layout, chunks: int) -> None:
+    """Steps 4 to 6: a second model comes, a tenant switches to it, the first model goes."""
     added = _time(layout.create, 2, 256) + _time(layout.index, 2, 256)
-    print(f"4. add model B (256 dimensions): {added * 1000:.0f} ms before its first vector can be written")
+    print(f"{layout.name:<10} 4. add model B (256 dimensions): {added * 1000:.0f} ms before its first vector")
     one_tenant = f"SELECT * FROM ({vectors_sql(0, chunks, 256)}) v WHERE v.t = 7"
     switch = _time(layout.insert, 2, 256, one_tenant)
-    print(f"5. model B's vectors for one tenant ({chunks // TENANTS:,}): {switch:.2f} s")
+    print(f"{layout.name:<10} 5. model B's vectors for one tenant ({chunks // TENANTS:,}): {switch:.2f} s")
     removed = _time(layout.remove_tenant, 1, 7)
     dropped = _time(layout.drop, 1)
-    print(f"6. remove model A: one tenant {removed * 1000:.0f} ms; the whole model {dropped * 1000:.0f} ms")
+    tenant_ms, all_ms = removed * 1000, dropped * 1000
+    print(f"{layout.name:<10} 6. remove model A: one tenant {tenant_ms:.0f} ms; all of it {all_ms:.0f} ms")
 
 
 def _load(layout, start: int, stop: int) -> float:
@@ -229,8 +250,13 @@ def _time(fn, *args) -> float:
 def main() -> None:
     retrieval_data.store_pools("subspace")
     asked = questions(ARGS.queries + 50)
-    for layout in (PerModel(), Shared()):
-        run(layout, ARGS.chunks, asked)
+    layouts = [PerModel(), Shared()]
+    print(f"{ARGS.chunks:,} vectors of model A (512 dimensions), 100 tenants; {len(asked) - 50} questions")
+    for layout in layouts:
+        build(layout, ARGS.chunks)
+    in_turn(layouts, asked)
+    for layout in layouts:
+        model_b_and_removal(layout, ARGS.chunks)
     execute("DROP TABLE IF EXISTS lay_m2, lay_shared")
 
 

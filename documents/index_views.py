@@ -23,7 +23,13 @@ MANAGERS_ONLY = "Only the workspace's owners and admins can change its embedding
 class Choice:
     key: str
     label: str
-    cost: Decimal
+    cost: str  # the estimated cost of re-embedding the workspace, in words; "" when free
+
+
+def cost_words(cost: Decimal) -> str:
+    if not cost:
+        return ""
+    return "under $0.01" if cost < Decimal("0.01") else f"about ${cost:,.2f}"
 
 
 @require_GET
@@ -94,7 +100,7 @@ def _tokens(request: TenantRequest) -> int:
 
 def _choices(current: SearchIndex, tokens: int) -> list[Choice]:
     return [
-        Choice(spec.key, spec.label, cost_of(spec.name, tokens, 0))
+        Choice(spec.key, spec.label, cost_words(cost_of(spec.name, tokens, 0)))
         for spec in registry.allowed()
         if (spec.name, spec.dimensions) != (current.store.model, current.store.dimensions)
     ]
