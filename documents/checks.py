@@ -20,7 +20,8 @@ from documents.models import Document, DocumentVectors, SearchIndex, VectorStore
 def embedding_problems() -> list[str]:
     """Each mismatch between the configured models and the database, with its fix; [] when none.
 
-    Three small queries, whatever the number of chunks. /healthz calls this.
+    A few small queries (one per model, and two more), whatever the number of chunks; /healthz
+    calls this on every probe.
     """
     problems = [*_tables(), *_workspaces()]
     return problems
