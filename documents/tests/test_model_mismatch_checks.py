@@ -74,3 +74,17 @@ def test_manage_py_check_prints_the_warning(cast: Cast, settings: SettingsWrappe
     settings.OPENAI_API_KEY = ""
     call_command("check", tags=["documents"])
     assert "documents.W001" in capsys.readouterr().err
+
+
+def test_healthz_still_answers_when_the_models_cannot_be_checked(
+    db: None, client: Client, monkeypatch
+) -> None:
+    from docuchat import views
+
+    def broken() -> list[str]:
+        raise RuntimeError("no catalog")
+
+    monkeypatch.setitem(views.WARNINGS, "embeddings", broken)
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["warnings"] == {"embeddings": ["could not be checked: RuntimeError: no catalog"]}
