@@ -39,7 +39,10 @@ def _remote_where() -> str:
     return "an OpenAI-compatible server" if settings.OPENAI_BASE_URL else "OpenAI"
 
 
-# name -> (dimensions, factory). Another offline embedder is registered here with its dimension.
+# name -> (dimensions, factory). Another offline embedder is registered here with its own
+# dimension (no padding needed: each model has its own table); the first entry is the offline
+# default for new workspaces. Keep offline-hash-v1 registered: installations indexed with it
+# keep answering until their owners switch.
 OFFLINE_MODELS: dict[str, tuple[Callable[[], int], Callable[[int], Embedder]]] = {
     OFFLINE_MODEL: (lambda: settings.EMBEDDING_DIMENSIONS, OfflineEmbedder),
 }
