@@ -1,6 +1,7 @@
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -30,3 +31,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if failing:
         return JsonResponse({"status": "error", "failing": failing}, status=503)
     return JsonResponse({"status": "ok", "checks": sorted(CHECKS)})
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers ask for where no page names an icon (a PDF, the JSON pages)."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))

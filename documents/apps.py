@@ -10,7 +10,10 @@ class DocumentsConfig(AppConfig):
     name = "documents"
 
     def ready(self) -> None:
-        from documents import signals  # noqa: F401  (connects the receivers)
+        from documents import overview, signals  # noqa: F401  (signals connects the receivers)
+        from tenants.overview import Panel, register
+
+        register(Panel("documents", "documents/overview.html", 10, overview.panel))
 
         if is_worker_process():
             from documents.recovery import start_sweeper

@@ -179,6 +179,7 @@ def test_it_opens_and_closes_the_menu_on_a_phone(page, live_app: LiveApp) -> Non
     button.click()
     page.locator("nav.nav a:has-text('Members')").click()
     page.wait_for_url("**/t/acme/members/")
+    page.wait_for_selector("h1:has-text('Members')")
     assert not page.locator("nav.nav").is_visible()  # the new page starts with the menu closed
 
     page.set_viewport_size(DESKTOP)
