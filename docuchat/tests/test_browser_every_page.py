@@ -184,3 +184,16 @@ def test_it_opens_and_closes_the_menu_on_a_phone(page, live_app: LiveApp) -> Non
 
     page.set_viewport_size(DESKTOP)
     assert page.locator("nav.nav").is_visible() and not page.locator(".menu-button").is_visible()
+
+
+def test_it_styles_a_page_reached_through_the_boosted_menu(page, live_app: LiveApp) -> None:
+    """A boosted link swaps the body only: a stylesheet linked from a page's own <head> is lost."""
+    seeded = seed()
+    client = Client()
+    client.force_login(seeded.cast.owner)
+    sign_in(page, live_app, client)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_app.url}/t/acme/")
+    page.locator("nav.nav a:has-text('Usage')").click()
+    page.wait_for_selector("h1:has-text('Usage')")
+    assert page.evaluate("() => getComputedStyle(document.querySelector('.legend')).display") == "flex"
