@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
+from assistants.models import Assistant
 from chat.models import ChatSession, Message
 from docuchat.testing import Cast, make_cast
 from documents.models import Document
@@ -59,6 +60,8 @@ def seed() -> Seeded:
     _document(acme, cast, "Pump manual.pdf", Document.Status.PROCESSING)
     _document(acme, cast, "Waiting.pdf", Document.Status.QUEUED)
     chat = _chat(cast, ready)
+    # A second assistant: the chat page then offers a choice of assistant.
+    Assistant.objects.create(tenant=acme, name="Customer support assistant for the website")
     for i in range(3):
         metering.record(acme, cast.owner, metering.Kind.CHAT, "gpt-4o-mini", 1_234_567 * (i + 1), 45_678)
     metering.record(
