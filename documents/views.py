@@ -81,7 +81,9 @@ def _flash_outcomes(request: TenantRequest, outcomes: list[uploads.Outcome], for
     for error in form.errors.get("files", []) if not outcomes else []:
         messages.error(request, error)
     for outcome in outcomes:
-        if outcome.ok:
+        if outcome.retried:
+            messages.success(request, f"{outcome.name}: this file had failed; indexing it again.")
+        elif outcome.ok:
             messages.success(request, f"{outcome.name}: uploaded, queued for indexing.")
         elif outcome.duplicate:
             url = _detail_url(outcome.duplicate)

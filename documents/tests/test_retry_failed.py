@@ -61,6 +61,14 @@ def test_it_retries_a_failed_document_when_its_file_is_uploaded_again(
     assert entry.actor == cast.member and "uploaded again" in entry.details["reason"]
 
 
+def test_it_says_so_without_javascript_too(client: Client, cast: Cast) -> None:
+    data = pdfs.text_pdf(2)
+    failed(cast, data)
+    client.force_login(cast.owner)
+    html = upload(client, pdf_upload("manual.pdf", data), htmx=False)
+    assert "manual.pdf: this file had failed; indexing it again." in html
+
+
 def test_it_still_refuses_a_duplicate_of_a_document_that_did_not_fail(client: Client, cast: Cast) -> None:
     data = pdfs.text_pdf(2)
     make_document(cast, data)
