@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -14,7 +15,7 @@ from accounts.forms import CodeForm, EmailForm, ProfileForm
 from accounts.models import CodeCheck, LoginCode, User, check_code
 from accounts.sessions import end_all_sessions
 from docuchat.lib import client_ip
-from tenants import team
+from tenants import permissions, team
 from tenants.http import AuthedRequest
 from tenants.middleware import resolve_membership
 from tenants.models import Membership
@@ -125,9 +126,15 @@ def account(request: AuthedRequest) -> HttpResponse:
         user.save(update_fields=["display_name"])
         messages.success(request, "Your display name is saved.")
         return redirect("accounts:account")
-    memberships = Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
-    status = 400 if form.errors else 200
-    return render(request, "accounts/account.html", {"form": form, "memberships": memberships}, status=status)
+    owners = Count("tenant__memberships", filter=Q(tenant__memberships__role=Membership.Role.OWNER))
+    memberships = (
+        Membership.objects.filter(user=user)
+        .select_related("tenant")
+        .annotate(owners=owners)
+        .order_by("tenant__name")
+    )
+    context = {"form": form, "memberships": memberships, "sole_owner": permissions.SOLE_OWNER}
+    return render(request, "accounts/account.html", context, status=400 if form.errors else 200)
 
 
 @require_POST

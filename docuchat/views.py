@@ -2,7 +2,8 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -53,3 +54,9 @@ def _warnings(warn: Callable[[], list[str]]) -> list[str]:
         return warn()
     except Exception as exc:  # a part that cannot even be checked says so, and the probe still answers
         return [f"could not be checked: {type(exc).__name__}: {exc}"[:300]]
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/favicon.ico, which browsers ask for where no page names an icon (a PDF, the JSON pages)."""
+    return HttpResponsePermanentRedirect(static("favicon.ico"))

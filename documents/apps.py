@@ -10,7 +10,10 @@ class DocumentsConfig(AppConfig):
     name = "documents"
 
     def ready(self) -> None:
-        from documents import checks, signals  # noqa: F401  (receivers, and the system check)
+        from documents import checks, overview, signals  # noqa: F401  (receivers, and the system check)
+        from tenants.overview import Panel, register
+
+        register(Panel("documents", "documents/overview.html", 10, overview.panel))
 
         if is_worker_process():
             from documents.recovery import start_sweeper

@@ -34,6 +34,11 @@ class Page:
     text: str
 
 
+def check_size(size: int) -> None:
+    if size == 0:
+        raise PdfRejected("This file is empty (0 bytes). Choose the PDF again, or check that it was saved.")
+
+
 def check_header(head: bytes) -> None:
     if MAGIC not in head[:HEADER_WINDOW]:
         raise PdfRejected("This file is not a PDF (its content does not start like one).")

@@ -11,7 +11,7 @@ from django.core.files import File
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db import IntegrityError, transaction
 
-from documents import pdf
+from documents import pdf, queueing
 from documents.models import Document
 from tenants import audit
 from tenants.models import Tenant
@@ -85,6 +85,7 @@ class Outcome:
     document: Document | None = None
     duplicate: Document | None = None
     error: str = ""
+    retried: bool = False  # `document` had failed with the same file, and is queued again
 
     @property
     def ok(self) -> bool:
@@ -114,7 +115,7 @@ def accept(
     try:
         digest, size = _check_streamed(streamed) if streamed else _inspect(upload)
         if existing := Document.objects.filter(tenant=tenant, sha256=digest).first():
-            return Outcome(name, duplicate=existing)
+            return _again(existing, name, user, enqueue)
         upload.seek(0)
         pages = pdf.page_count(path or upload.read())
     except pdf.PdfRejected as exc:
@@ -133,8 +134,23 @@ def accept(
     return _store(document, upload, user)
 
 
+def _again(existing: Document, name: str, user: Any, enqueue: bool) -> Outcome:
+    """The workspace has this file already. If it failed, sending it again is asking for a retry."""
+    if existing.status != Document.Status.FAILED:
+        return Outcome(name, duplicate=existing)
+    with transaction.atomic():
+        if not queueing.requeue([existing], by=user, enqueue_task=enqueue):
+            return Outcome(name, duplicate=existing)  # someone retried it a moment ago
+        audit.record(
+            existing.tenant, user, audit.Action.DOCUMENT_REINDEXED, existing.title,
+            document=str(existing.public_id), reason="the same file was uploaded again after it failed",
+        )  # fmt: skip
+    return Outcome(name, document=existing, retried=True)
+
+
 def _inspect(upload: File) -> tuple[str, int]:
     """Check the header and trailer bytes, and hash the file as it streams (never all in memory)."""
+    pdf.check_size(upload.size)
     upload.seek(0)
     pdf.check_header(upload.read(pdf.HEADER_WINDOW))
     upload.seek(0)
@@ -148,6 +164,7 @@ def _inspect(upload: File) -> tuple[str, int]:
 
 
 def _check_streamed(streamed: Streamed) -> tuple[str, int]:
+    pdf.check_size(streamed.size)
     pdf.check_header(streamed.head)
     pdf.check_trailer(streamed.tail)
     return streamed.sha256, streamed.size

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from documents import index as search_index_of
-from documents import live, queueing, uploads
+from documents import listing, live, queueing, uploads
 from documents.forms import UploadForm
 from documents.models import Document, VectorStore
 from tenants import access, audit
@@ -36,12 +36,17 @@ def index(request: TenantRequest) -> HttpResponse:
 
 @vary_on_headers("HX-Request", "HX-Target")
 def _page(request: TenantRequest) -> HttpResponse:
-    if request.htmx.target == "doc-rows":
-        return render(request, "documents/list.html#rows", _rows_context(request))
+    context = _list_context(request, request.GET)
+    if request.htmx.target in FRAGMENTS:
+        return render(request, FRAGMENTS[request.htmx.target], context)
     search_index = search_index_of.current(request.tenant)
-    context = {**_rows_context(request), "form": UploadForm(), **_limits()}
+    context = {**context, "form": UploadForm(), **_limits()}
     context.update(search_index=search_index, embedder=embedder_label(search_index.store))
     return render(request, "documents/list.html", context)
+
+
+# What a list page asks for by its HX-Target: the list with its pager, or only the rows.
+FRAGMENTS = {"doc-list": "documents/list.html#list", "doc-rows": "documents/list.html#rows"}
 
 
 @csrf_protect
@@ -57,7 +62,13 @@ def _upload(request: TenantRequest) -> HttpResponse:
     if any(outcome.ok for outcome in outcomes):
         live.push_list_changed(request.tenant)
     if request.htmx:
-        context = {**_rows_context(request), "outcomes": outcomes, "form": form if not outcomes else None}
+        # The list comes back as the page showed it (its search, filter, sort and page).
+        context = {
+            **_list_context(request, request.POST),
+            "outcomes": outcomes,
+            "form": form if not outcomes else None,
+        }
+        context["new_ids"] = {o.document.pk for o in outcomes if o.document is not None}
         return render(request, "documents/list.html#upload_response", context)
     _flash_outcomes(request, outcomes, form)
     return redirect("documents:list", tenant_slug=request.tenant.slug)
@@ -72,7 +83,9 @@ def _flash_outcomes(request: TenantRequest, outcomes: list[uploads.Outcome], for
     for error in form.errors.get("files", []) if not outcomes else []:
         messages.error(request, error)
     for outcome in outcomes:
-        if outcome.ok:
+        if outcome.retried:
+            messages.success(request, f"{outcome.name}: this file had failed; indexing it again.")
+        elif outcome.ok:
             messages.success(request, f"{outcome.name}: uploaded, queued for indexing.")
         elif outcome.duplicate:
             url = _detail_url(outcome.duplicate)
@@ -154,11 +167,9 @@ def _detail_url(document: Document) -> str:
     )
 
 
-def _rows_context(request: TenantRequest) -> dict[str, Any]:
-    documents = list(access.documents(request))
-    for document in documents:
-        document.can_write = access.can_write_document(request, document)  # type: ignore[attr-defined]
-    return {"documents": documents}
+def _list_context(request: TenantRequest, data: Any) -> dict[str, Any]:
+    listed = listing.listing(request, data)
+    return {"listing": listed, "documents": listed.page.object_list}
 
 
 def _limits() -> dict[str, Any]:

@@ -5,4 +5,8 @@ class TenantsConfig(AppConfig):
     name = "tenants"
 
     def ready(self) -> None:
-        from tenants import signals  # noqa: F401  (connects the receivers)
+        from tenants import overview, signals  # noqa: F401  (signals connects the receivers)
+
+        overview.register(
+            overview.Panel("members", "tenants/overview_members.html", 40, overview.members_panel)
+        )

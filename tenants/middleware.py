@@ -45,7 +45,11 @@ class TenantMiddleware:
 
 
 def touch(membership: Membership) -> None:
-    """Note that the member is active, writing at most once per ACTIVE_EVERY."""
+    """Note that the member is active, writing at most once per ACTIVE_EVERY.
+
+    `membership.seen_before` says whether they had opened the workspace before this request.
+    """
+    membership.seen_before = membership.last_active is not None  # type: ignore[attr-defined]
     now = timezone.now()
     if membership.last_active is None or now - membership.last_active >= ACTIVE_EVERY:
         Membership.objects.filter(pk=membership.pk).update(last_active=now)

@@ -94,6 +94,7 @@ class AuditEntry(models.Model):
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name_plural = "audit entries"
         indexes = [
             # The audit page: a tenant's entries, newest first, optionally by action.
             models.Index(fields=["tenant", "-created"], name="audit_tenant_created"),

@@ -51,6 +51,16 @@ def can_invite(actor: Membership, role: str | None = None) -> bool:
     return can_manage_members(actor) and (role is None or can_grant_role(actor, role))
 
 
+def can_leave(actor: Membership) -> bool:
+    """Anyone may leave, except a workspace's only owner (team.leave re-checks this under lock)."""
+    if actor.role != OWNER:
+        return True
+    return Membership.objects.filter(tenant_id=actor.tenant_id, role=OWNER).exclude(pk=actor.pk).exists()
+
+
+SOLE_OWNER = "You are the only owner: make someone else an owner before you can leave."
+
+
 def can_transfer_ownership(actor: Membership) -> bool:
     return actor.role == OWNER
 

@@ -29,6 +29,14 @@ class Chart:
     empty: bool
 
 
+def axis_label(value: int) -> str:
+    """A short tick label that fits left of the chart: 0, 500, 2.5k, 40k, 1M, 2.5M, 1.2B."""
+    for size, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            return f"{value / size:.3g}{suffix}"
+    return str(value)
+
+
 def _nice_max(value: int) -> int:
     """Round the axis up to 1, 2 or 5 times a power of ten."""
     if value <= 0:
@@ -52,7 +60,7 @@ def build(days: list[Day]) -> Chart:
             y -= h
             title = f"{day.day:%b %d}: {tokens:,} tokens ({Kind(kind).label.lower()})"
             rects.append(Rect(PAD_LEFT + i * slot + slot * 0.15, y, slot * 0.7, h, kind, title))
-    gridlines = [(HEIGHT - PAD_BOTTOM - f * plot_h, f"{int(top * f):,}") for f in (0, 0.5, 1)]
+    gridlines = [(HEIGHT - PAD_BOTTOM - f * plot_h, axis_label(int(top * f))) for f in (0, 0.5, 1)]
     labels = [(PAD_LEFT + i * slot + slot / 2, f"{d.day:%b %d}") for i, d in enumerate(days) if i % 7 == 0]
     legend = [(k.value, k.label) for k in reversed(KIND_ORDER)]
     return Chart(WIDTH, HEIGHT, rects, gridlines, labels, legend, empty=not rects)

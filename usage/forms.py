@@ -3,12 +3,14 @@ from datetime import date, timedelta
 from django import forms
 from django.utils import timezone
 
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
 
 class DateRangeForm(forms.Form):
     """The CSV export's range: inclusive dates, at most a year, start not after end."""
 
-    start = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-    end = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    start = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label="From", widget=DATE)
+    end = forms.DateField(required=False, input_formats=["%Y-%m-%d"], label="To", widget=DATE)
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}

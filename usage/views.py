@@ -21,6 +21,11 @@ def _managers_only(request: TenantRequest) -> None:
 
 @require_GET
 def index(request: TenantRequest) -> HttpResponse:
+    today = timezone.localdate()
+    return _page(request, DateRangeForm(initial={"start": today - timedelta(days=29), "end": today}))
+
+
+def _page(request: TenantRequest, export_form: DateRangeForm, status: int = 200) -> HttpResponse:
     records = usage_records(request)
     since = timezone.now() - timedelta(days=30)
     context = {
@@ -30,11 +35,9 @@ def index(request: TenantRequest) -> HttpResponse:
         "documents": reports.per_document(records, since),
         "quota": quotas.status(request.tenant),
         "sees_everyone": request.membership.is_manager,
-        "export_form": DateRangeForm(
-            initial={"start": date.today() - timedelta(days=29), "end": date.today()}
-        ),
+        "export_form": export_form,
     }
-    return render(request, "usage/index.html", context)
+    return render(request, "usage/index.html", context, status=status)
 
 
 CSV_HEADER = ["time", "member", "kind", "model", "prompt_tokens", "completion_tokens", "cost_usd", "document"]
@@ -43,9 +46,8 @@ CSV_HEADER = ["time", "member", "kind", "model", "prompt_tokens", "completion_to
 @require_GET
 def export_csv(request: TenantRequest) -> HttpResponse:
     form = DateRangeForm(request.GET)
-    if not form.is_valid():
-        message = " ".join(e for errors in form.errors.values() for e in errors)
-        return HttpResponse(f"Cannot export: {message}", status=400, content_type="text/plain")
+    if not form.is_valid():  # the usage page again, saying what is wrong beside the form
+        return _page(request, form, status=400)
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     rows = (
         usage_records(request)

@@ -44,10 +44,11 @@ def test_it_uploads_a_pdf_and_shows_it_reach_ready_without_a_reload(
     load = open_documents(page, live_app_with_worker)
     assert "offline embeddings" in page.inner_text(".provider")
 
+    assert page.locator("label.file-button").is_visible()  # the file input is drawn as a button
     page.set_input_files("input[name=files]", files=[
         {"name": "Pump manual.pdf", "mimeType": "application/pdf", "buffer": pdfs.text_pdf(40)},
     ])  # fmt: skip
-    page.click("#upload-form button[type=submit]")
+    # Choosing the file uploads it: no second click.
     page.wait_for_selector("text=Pump manual.pdf: uploaded, queued for indexing.")
     document = Document.objects.get()
     status = f"#doc-{document.public_id}-status"

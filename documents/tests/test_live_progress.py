@@ -104,11 +104,9 @@ def test_it_tells_open_lists_to_fetch_their_rows_when_documents_come_or_go(cast:
         return frame
 
     frame = async_to_sync(scenario)()
-    assert (
-        'id="doc-refresh"' in frame
-        and 'hx-get="/t/acme/documents/"' in frame
-        and 'hx-trigger="load"' in frame
-    )
+    assert 'id="doc-refresh"' in frame and 'hx-get="/t/acme/documents/"' in frame
+    # Each open list fetches itself again as it shows it (search, sort, page): #doc-state.
+    assert 'hx-trigger="load, doc-refresh"' in frame and 'hx-include="#doc-state"' in frame
 
 
 def test_it_throttles_progress_but_never_a_forced_update() -> None:

@@ -18,7 +18,7 @@ DAMAGED = b"%PDF-1.7\n" + b"this is not really a PDF body\n" * 50 + b"%%EOF\n"
     ("data", "message"),
     [
         (pdfs.not_a_pdf(), "This file is not a PDF (its content does not start like one)."),
-        (b"", "This file is not a PDF"),
+        (b"", "This file is empty (0 bytes). Choose the PDF again, or check that it was saved."),
         (pdfs.truncated_pdf(), "This PDF is incomplete (it stops before its end); it was probably cut off."),
         (DAMAGED, "This PDF is damaged and cannot be read."),
         (pdfs.encrypted_pdf(), "This PDF is password-protected. Remove the password and upload it again."),

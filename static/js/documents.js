@@ -1,5 +1,6 @@
-// Documents pages: drag and drop onto the upload card, a size check before anything is sent,
-// upload progress, catching up after a dropped socket, and confirmation for plain delete forms.
+// Documents pages: drag and drop onto the upload card, uploading as soon as files are chosen, a
+// size check before anything is sent, upload progress, catching up after a dropped socket, and
+// confirmation for plain delete forms.
 // Loaded on every app page (boosted navigation loads no page scripts), so it delegates from document.
 (function () {
   "use strict";
@@ -77,6 +78,13 @@
     zone.requestSubmit();
   });
 
+  // Choosing files uploads them, as dropping them does (the Upload button is for pages without JS).
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    const zone = zoneOf(input);
+    if (zone && input.matches("input[type=file]") && input.files.length) zone.requestSubmit();
+  });
+
   // Capturing, so it runs before htmx sends the form.
   document.addEventListener(
     "submit",
@@ -114,15 +122,15 @@
     if (event.target.id === "doc-notice") showRefusals(document.getElementById("upload-form")?.dataset.maxMb);
   });
 
-  // After a dropped socket reconnects, fetch the rows again: updates sent meanwhile were missed.
+  // After a dropped socket reconnects, fetch the list again (as it was: its search, sort and page):
+  // updates sent meanwhile were missed.
   document.addEventListener("htmx:wsOpen", (event) => {
     const elt = event.detail.elt;
     if (!elt.dataset.wsOpened) {
       elt.dataset.wsOpened = "1";
       return;
     }
-    const rows = document.getElementById("doc-rows");
-    const form = document.getElementById("upload-form");
-    if (rows && form && window.htmx) window.htmx.ajax("GET", form.action, { target: "#doc-rows" });
+    const refresh = document.getElementById("doc-refresh");
+    if (refresh && window.htmx) window.htmx.trigger(refresh, "doc-refresh");
   });
 })();

@@ -53,7 +53,9 @@ def _accept(request: AuthedRequest, token: str) -> HttpResponse:
     request.session.pop(SESSION_INVITE, None)
     request.session.pop(SESSION_EMAIL_HINT, None)
     tenant = membership.tenant
-    messages.success(request, f"Welcome to {tenant.name}! You are a {membership.get_role_display().lower()}.")
+    role = membership.get_role_display().lower()
+    article = "an" if role[0] in "aeiou" else "a"
+    messages.success(request, f"Welcome to {tenant.name}! You joined as {article} {role}.")
     return redirect("tenants:dashboard", tenant_slug=tenant.slug)
 
 

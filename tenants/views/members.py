@@ -77,6 +77,8 @@ def _context(request: TenantRequest, invite_form: InviteForm | None = None) -> d
         invitation.can_manage = permissions.can_invite(me, invitation.role)  # type: ignore[attr-defined]
     return {
         "rows": _rows(me),
+        "can_leave": permissions.can_leave(me),
+        "sole_owner": permissions.SOLE_OWNER,
         "can_invite": can_invite,
         "invite_form": invite_form or (InviteForm(actor=me) if can_invite else None),
         "pending": pending if can_invite else [],

@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from tenants import overview
 from tenants.forms import WorkspaceForm
 from tenants.http import AuthedRequest, TenantRequest
 from tenants.models import Membership, create_tenant
@@ -41,11 +42,11 @@ def create(request: AuthedRequest) -> HttpResponse:
 
 @require_GET
 def dashboard(request: TenantRequest) -> HttpResponse:
-    members = request.tenant.memberships.count()
-    return render(request, "tenants/dashboard.html", {"member_count": members})
-
-
-@require_GET
-def members(request: TenantRequest) -> HttpResponse:
-    memberships = request.tenant.memberships.select_related("user").order_by("role", "user__email")
-    return render(request, "tenants/members.html", {"memberships": memberships})
+    """The Overview: each app's panel (tenants/overview.py), and a first step for a new workspace."""
+    panels = overview.panels(request)
+    context = {
+        "panels": panels,
+        "first_visit": not getattr(request.membership, "seen_before", True),
+        "has_documents": any(p.get("documents_total") for _, p in panels),
+    }
+    return render(request, "tenants/dashboard.html", context)

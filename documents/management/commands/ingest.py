@@ -15,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Ingest PDF files, or folders of them (searched recursively for *.pdf), into a tenant. "
         "Indexes them here with progress, unless --background queues them for the workers. "
-        "Exits non-zero if any file failed; duplicates of files the tenant already has are skipped."
+        "Exits non-zero if any file failed; files the tenant already has are skipped, unless they had "
+        "failed: those are indexed again."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -52,7 +53,8 @@ class Command(BaseCommand):
         if outcome.document is None:
             return Result(path.name, "failed", outcome.error)
         if background:
-            return Result(path.name, "queued", f"queued as {outcome.document.public_id}")
+            again = " again (it had failed)" if outcome.retried else ""
+            return Result(path.name, "queued", f"queued{again} as {outcome.document.public_id}")
         return self.run(outcome.document.pk, path.name, label)
 
     def run(self, document_id: int, name: str, label: str) -> Result:
