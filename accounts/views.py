@@ -4,7 +4,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -98,10 +98,11 @@ def _sign_in(request: HttpRequest, email: str) -> HttpResponse:
         form = CodeForm()
         form.add_error(None, "This account is disabled. Contact your workspace owner.")
         return render(request, "accounts/code.html", {"form": form, "email": email}, status=403)
-    next_url = request.session.pop(SESSION_NEXT, None) or settings.LOGIN_REDIRECT_URL
+    next_url = request.session.pop(SESSION_NEXT, None)
     request.session.pop(SESSION_EMAIL, None)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    return redirect(next_url)
+    # A URL as given, never a view name: redirect("abc") would look "abc" up as one (a 500).
+    return HttpResponseRedirect(next_url) if next_url else redirect(settings.LOGIN_REDIRECT_URL)
 
 
 @require_POST
@@ -111,7 +112,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     request.session.update(kept)
     next_url = request.POST.get("next", "")
     if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     return redirect("accounts:login")
 
 

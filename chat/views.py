@@ -8,6 +8,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from chat.callers import AssistantConfig
 from chat.directory import directory
+from chat.forms import RenameForm
 from chat.generation import is_offline
 from chat.models import ChatSession, Message
 from chat.service import effective_model, tenant_documents
@@ -65,12 +66,10 @@ def session(request: TenantRequest, session_id: UUID) -> HttpResponse:
 @require_POST
 def rename(request: TenantRequest, session_id: UUID) -> HttpResponse:
     chat = get_chat_session(request, session_id, write=True)
-    title = " ".join(request.POST.get("title", "").split())
-    if not title or len(title) > 120:  # the page again, its rename form open and saying why
-        return page(
-            request, chat, status=400, rename_error="Give the conversation a title of 1 to 120 characters."
-        )
-    chat.title = title
+    form = RenameForm(request.POST)
+    if not form.is_valid():  # the page again, its rename form open and saying why
+        return page(request, chat, status=400, rename_error=" ".join(form.errors["title"]))
+    chat.title = form.cleaned_data["title"]
     chat.save(update_fields=["title"])
     return redirect("chat:session", tenant_slug=request.tenant.slug, session_id=chat.public_id)
 

@@ -94,11 +94,10 @@ def statement(request: TenantRequest, month: str) -> HttpResponse:
     _managers_only(request)
     try:
         first = datetime.strptime(month, "%Y-%m").date()
-    except ValueError:
+        start, end = _day_start(first), quotas.next_month_start(first)  # 9999-12 has no next month
+    except (ValueError, OverflowError):
         raise Http404("No such statement.") from None
-    records = usage_records(request).filter(
-        created__gte=_day_start(first), created__lt=quotas.next_month_start(first)
-    )
+    records = usage_records(request).filter(created__gte=start, created__lt=end)
     found = reports.statements(records)
     if not found:
         raise Http404("No usage in that month.")
