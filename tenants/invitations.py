@@ -81,9 +81,10 @@ def resend(actor: Membership, invitation: Invitation, link_for: LinkFor) -> Invi
     now = timezone.now()
     invitation.token_hash, invitation.sent, invitation.expires = token_hash, now, now + INVITATION_TTL
     invitation.invited_by = actor.user
-    invitation.save(update_fields=["token_hash", "sent", "expires", "invited_by", "role"])
-    audit.record(actor.tenant, actor.user, Action.MEMBER_INVITED, invitation.email, role=invitation.role,
-                 resent=True)  # fmt: skip
+    with transaction.atomic():  # the new link and its audit entry, or neither
+        invitation.save(update_fields=["token_hash", "sent", "expires", "invited_by", "role"])
+        audit.record(actor.tenant, actor.user, Action.MEMBER_INVITED, invitation.email, role=invitation.role,
+                     resent=True)  # fmt: skip
     _send(invitation, token, link_for)
     return invitation
 
@@ -91,8 +92,11 @@ def resend(actor: Membership, invitation: Invitation, link_for: LinkFor) -> Invi
 def revoke(actor: Membership, invitation: Invitation) -> None:
     _check_manage(actor, invitation)
     invitation.revoked = timezone.now()
-    invitation.save(update_fields=["revoked"])
-    audit.record(actor.tenant, actor.user, Action.INVITATION_REVOKED, invitation.email, role=invitation.role)
+    with transaction.atomic():
+        invitation.save(update_fields=["revoked"])
+        audit.record(
+            actor.tenant, actor.user, Action.INVITATION_REVOKED, invitation.email, role=invitation.role
+        )
 
 
 def _check_manage(actor: Membership, invitation: Invitation) -> None:

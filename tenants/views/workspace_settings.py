@@ -4,6 +4,7 @@ import copy
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -47,10 +48,11 @@ def workspace_settings(request: TenantRequest) -> HttpResponse:
 
 
 def _save(request: TenantRequest, form: SettingsForm, changes: dict[str, dict[str, str]]) -> None:
-    tenant = form.save()
+    with transaction.atomic():  # the settings and their audit entry, or neither
+        tenant = form.save()
+        audit.record(tenant, request.user, audit.Action.SETTINGS_CHANGED, tenant.slug, **changes)
     for field in changes:  # the request's tenant is shown in the sidebar of the next page too
         setattr(request.tenant, field, getattr(tenant, field))
-    audit.record(tenant, request.user, audit.Action.SETTINGS_CHANGED, tenant.slug, **changes)
     messages.success(request, "Settings saved.")
 
 

@@ -2,6 +2,7 @@ from argparse import SUPPRESS, ArgumentParser, ArgumentTypeError
 from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from tenants.audit import Action, record
 from tenants.models import Tenant
@@ -52,16 +53,18 @@ class Command(BaseCommand):
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"Unknown tenant {slug!r}.")
-        quota, _ = Quota.objects.get_or_create(tenant=tenant)
         fields = ["monthly_tokens", "monthly_cost", "member_daily_tokens"]
         changes = {f: options[f] for f in fields if f in options}  # absent unless given
-        if changes:
-            before = {f: _show(getattr(quota, f)) for f in changes}
-            for name, value in changes.items():
-                setattr(quota, name, value)
-            quota.save()
-            record(tenant, None, Action.QUOTA_CHANGED, tenant.slug, before=before,
-                   after={f: _show(v) for f, v in changes.items()})  # fmt: skip
+        with transaction.atomic():  # the budget and its audit entry, or neither
+            quota, _ = Quota.objects.get_or_create(tenant=tenant)
+            if changes:
+                quota = Quota.objects.select_for_update().get(pk=quota.pk)
+                before = {f: _show(getattr(quota, f)) for f in changes}
+                for name, value in changes.items():
+                    setattr(quota, name, value)
+                quota.save()
+                record(tenant, None, Action.QUOTA_CHANGED, tenant.slug, before=before,
+                       after={f: _show(v) for f, v in changes.items()})  # fmt: skip
         self.stdout.write(
             f"{tenant.slug}: monthly tokens {_show(quota.monthly_tokens)}, monthly cost "
             f"{_show(quota.monthly_cost, '$')}, member daily tokens {_show(quota.member_daily_tokens)}"
