@@ -1,4 +1,5 @@
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -7,6 +8,22 @@ from django.db import models
 from django.utils import timezone
 
 from tenants.models import Tenant
+
+
+def cascade_within_tenant(collector: Any, field: Any, sub_objs: Any, using: str) -> None:
+    """CASCADE for the chunk table, naming the tenants of the documents being deleted.
+
+    Plain CASCADE deletes chunks `WHERE document_id IN (...)`, which PostgreSQL must look for in
+    every one of the table's 64 partitions; with `tenant_id IN (...)` too it prunes to the
+    partitions of those tenants (one, for one document). The chunks have no dependents and no
+    signals, so they are deleted in one statement, as CASCADE's fast path would.
+    """
+    documents = [obj.pk for obj in collector.data.get(field.related_model, ())]
+    tenants = Document.objects.using(using).filter(pk__in=documents).values_list("tenant_id", flat=True)
+    collector.fast_deletes.append(sub_objs.filter(tenant_id__in=sorted(set(tenants))))
+
+
+cascade_within_tenant.lazy_sub_objs = True  # type: ignore[attr-defined]  # no query to test for rows
 
 
 def upload_path(document: "Document", filename: str) -> str:
@@ -99,7 +116,7 @@ class Chunk(models.Model):
 
     # Not indexed on its own: the primary key (tenant_id, id) leads with it.
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", db_index=False)
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="chunks")
+    document = models.ForeignKey(Document, on_delete=cascade_within_tenant, related_name="chunks")
     ordinal = models.PositiveIntegerField()
     text = models.TextField()
     page_start = models.PositiveIntegerField()
