@@ -21,10 +21,11 @@ if TYPE_CHECKING:
 
 def usage_records(request: "TenantRequest") -> "QuerySet[UsageRecord]":
     """This tenant's usage records: all of them for owners and admins, a member's own otherwise."""
+    from tenants.permissions import can_view_usage
     from usage.models import UsageRecord
 
     records = UsageRecord.objects.filter(tenant=request.tenant)
-    if not request.membership.is_manager:
+    if not can_view_usage(request.membership):  # everyone's usage, or only their own
         records = records.filter(user=request.user)
     return records
 
@@ -72,7 +73,9 @@ def documents(request: "TenantRequest") -> "QuerySet[Document]":
 
 def can_write_document(request: "TenantRequest", document: "Document") -> bool:
     """Its uploader and the workspace's owners and admins may delete or re-index a document."""
-    return request.membership.is_manager or document.uploaded_by_id == request.user.pk
+    from tenants.permissions import can_manage_documents
+
+    return can_manage_documents(request.membership) or document.uploaded_by_id == request.user.pk
 
 
 def get_document(request: "TenantRequest", public_id: "UUID", *, write: bool = False) -> "Document":

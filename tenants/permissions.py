@@ -2,11 +2,14 @@
 
 - An owner may do everything.
 - An admin may manage members (but not owners), documents, settings and quotas, and read the audit log.
-- A member may upload, chat and see their own usage.
+- A member may upload, chat and see their own usage: being a member is enough, and the tenant
+  middleware (and each socket) checks that, so those rights have no rule of their own.
+- Budgets are set by operators (Django admin, `set_quota`), not by a workspace role.
 
-Views use `@require_role(...)` for the coarse check; object-level checks (may this admin
-change that person?) call the `can_*` functions, which the team services re-check under lock.
-Other apps import from here rather than comparing roles themselves.
+Views use `@require(rule)` for the coarse check; object-level checks (may this admin change
+that person?) call the `can_*` functions, which the team services re-check under lock.
+Other apps import from here rather than comparing roles themselves; every rule here is used
+by the app (tenants/tests/test_permissions.py checks that none is left for tests alone).
 """
 
 from collections.abc import Callable
@@ -82,21 +85,12 @@ def can_manage_documents(actor: Membership) -> bool:
     return is_manager(actor)
 
 
-def can_upload(actor: Membership) -> bool:
-    return actor.role in Role.values
-
-
-def can_chat(actor: Membership) -> bool:
-    return actor.role in Role.values
-
-
 def can_view_usage(actor: Membership, user_id: int | None = None) -> bool:
     """Managers see everyone's usage; a member sees only their own (`user_id` = theirs)."""
     return is_manager(actor) or (user_id is not None and user_id == actor.user_id)
 
 
-def can_manage_quota(actor: Membership) -> bool:
-    return is_manager(actor)
+MANAGERS_ONLY = "Owners and admins only: your role cannot do this."
 
 
 def _who(roles: tuple[str, ...]) -> str:
@@ -104,8 +98,11 @@ def _who(roles: tuple[str, ...]) -> str:
     return " and ".join(labels).capitalize()
 
 
-def require_role(*roles: str, message: str = "") -> Callable[[Callable[..., HttpResponse]], Any]:
-    """Refuse (403) a tenant view unless the request's membership has one of `roles`.
+Rule = Callable[[Membership], bool]
+
+
+def require(rule: Rule, message: str = "") -> Callable[[Callable[..., HttpResponse]], Any]:
+    """Refuse (403) a tenant view unless `rule(request.membership)` allows it.
 
     Use under /t/<slug>/ only: the tenant middleware has set request.membership (and sent
     anonymous users to log in, and non-members to a 404) before this runs.
@@ -115,10 +112,17 @@ def require_role(*roles: str, message: str = "") -> Callable[[Callable[..., Http
         @wraps(view)
         def wrapped(request: Any, *args: Any, **kwargs: Any) -> HttpResponse:
             membership = getattr(request, "membership", None)
-            if membership is None or membership.role not in roles:
-                raise PermissionDenied(message or f"{_who(roles)} only: your role cannot do this.")
+            if membership is None or not rule(membership):
+                raise PermissionDenied(message or "Your role cannot do this.")
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def require_role(*roles: str, message: str = "") -> Callable[[Callable[..., HttpResponse]], Any]:
+    """`require` for a list of roles."""
+    return require(
+        lambda actor: actor.role in roles, message or f"{_who(roles)} only: your role cannot do this."
+    )

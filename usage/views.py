@@ -9,13 +9,14 @@ from django.views.decorators.http import require_GET
 from docuchat.lib import csvsafe
 from tenants.access import usage_records
 from tenants.http import TenantRequest
+from tenants.permissions import can_view_usage
 from usage import chart, quotas, reports
 from usage.forms import DateRangeForm
 
 
 def _managers_only(request: TenantRequest) -> None:
     # Statements are billing documents: like every hidden tenant page, a plain member gets 404.
-    if not request.membership.is_manager:
+    if not can_view_usage(request.membership):
         raise Http404("No such page.")
 
 
@@ -34,7 +35,7 @@ def _page(request: TenantRequest, export_form: DateRangeForm, status: int = 200)
         "members": reports.per_member(records, since),
         "documents": reports.per_document(records, since),
         "quota": quotas.status(request.tenant),
-        "sees_everyone": request.membership.is_manager,
+        "sees_everyone": can_view_usage(request.membership),
         "export_form": export_form,
     }
     return render(request, "usage/index.html", context, status=status)

@@ -10,7 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 from tenants.forms import SYSTEM, AuditFilterForm
 from tenants.http import TenantRequest
 from tenants.models import AuditEntry
-from tenants.permissions import MANAGERS, require_role
+from tenants.permissions import MANAGERS_ONLY, can_view_audit, require
 from tenants.views.helpers import is_fragment
 
 PER_PAGE = 25
@@ -31,7 +31,7 @@ def _filtered(entries: QuerySet[AuditEntry], form: AuditFilterForm) -> QuerySet[
 
 
 @require_GET
-@require_role(*MANAGERS)
+@require(can_view_audit, MANAGERS_ONLY)
 @vary_on_headers("HX-Request")
 def audit_log(request: TenantRequest) -> HttpResponse:
     entries = AuditEntry.objects.filter(tenant=request.tenant)

@@ -28,7 +28,7 @@ from tenants.access import get_invitation, get_membership
 from tenants.forms import InviteForm, RoleForm
 from tenants.http import TenantRequest
 from tenants.models import Membership
-from tenants.permissions import MANAGERS, OWNER, require_role
+from tenants.permissions import MANAGERS_ONLY, require
 from tenants.views.helpers import is_fragment
 
 Role = Membership.Role
@@ -126,7 +126,7 @@ def _invites_limited(request: TenantRequest) -> bool:
 
 
 @require_POST
-@require_role(*MANAGERS)
+@require(permissions.can_invite, MANAGERS_ONLY)
 def invite(request: TenantRequest) -> HttpResponse:
     form = InviteForm(request.POST, actor=request.membership)
     if not form.is_valid():
@@ -145,7 +145,7 @@ def invite(request: TenantRequest) -> HttpResponse:
 
 
 @require_POST
-@require_role(*MANAGERS)
+@require(permissions.can_invite, MANAGERS_ONLY)
 def resend_invitation(request: TenantRequest, invitation_id: UUID) -> HttpResponse:
     invitation = get_invitation(request, invitation_id, write=True)
     if _invites_limited(request):
@@ -159,7 +159,7 @@ def resend_invitation(request: TenantRequest, invitation_id: UUID) -> HttpRespon
 
 
 @require_POST
-@require_role(*MANAGERS)
+@require(permissions.can_invite, MANAGERS_ONLY)
 def revoke_invitation(request: TenantRequest, invitation_id: UUID) -> HttpResponse:
     invitation = get_invitation(request, invitation_id, write=True)
     try:
@@ -170,7 +170,7 @@ def revoke_invitation(request: TenantRequest, invitation_id: UUID) -> HttpRespon
 
 
 @require_POST
-@require_role(*MANAGERS)
+@require(permissions.can_manage_members, MANAGERS_ONLY)
 def change_role(request: TenantRequest, member_id: UUID) -> HttpResponse:
     target = get_membership(request, member_id, write=True)
     form = RoleForm(request.POST)
@@ -186,7 +186,7 @@ def change_role(request: TenantRequest, member_id: UUID) -> HttpResponse:
 
 
 @require_POST
-@require_role(*MANAGERS)
+@require(permissions.can_manage_members, MANAGERS_ONLY)
 def remove(request: TenantRequest, member_id: UUID) -> HttpResponse:
     target = get_membership(request, member_id, write=True)
     if target.pk == request.membership.pk:
@@ -199,7 +199,7 @@ def remove(request: TenantRequest, member_id: UUID) -> HttpResponse:
 
 
 @require_POST
-@require_role(OWNER, message="Only an owner can transfer ownership.")
+@require(permissions.can_transfer_ownership, "Only an owner can transfer ownership.")
 def transfer(request: TenantRequest, member_id: UUID) -> HttpResponse:
     target = get_membership(request, member_id)
     try:

@@ -13,7 +13,7 @@ from tenants import audit, permissions
 from tenants.deletion import delete_tenant
 from tenants.forms import DeleteWorkspaceForm, SettingsForm
 from tenants.http import TenantRequest
-from tenants.permissions import MANAGERS, OWNER, require_role
+from tenants.permissions import MANAGERS_ONLY, require
 from tenants.team import TeamError
 
 
@@ -31,7 +31,7 @@ def _page(
 
 
 @require_http_methods(["GET", "POST"])
-@require_role(*MANAGERS)
+@require(permissions.can_manage_settings, MANAGERS_ONLY)
 def workspace_settings(request: TenantRequest) -> HttpResponse:
     # A copy: an invalid form must not leak its values into request.tenant (the sidebar shows it).
     form = SettingsForm(request.POST or None, instance=copy.copy(request.tenant))
@@ -57,7 +57,7 @@ def _save(request: TenantRequest, form: SettingsForm, changes: dict[str, dict[st
 
 
 @require_POST
-@require_role(OWNER, message="Only an owner can delete the workspace.")
+@require(permissions.can_delete_workspace, "Only an owner can delete the workspace.")
 def delete_workspace(request: TenantRequest) -> HttpResponse:
     form = DeleteWorkspaceForm(request.POST, slug=request.tenant.slug)
     if not form.is_valid():
