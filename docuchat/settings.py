@@ -46,8 +46,8 @@ INSTALLED_APPS = [
     "channels",
     "channels_postgres",
     "django_htmx",
+    "docuchat",  # before django_tasks_db: its db_worker command (survives restarts) replaces theirs
     "django_tasks_db",
-    "docuchat",
     "accounts",
     "tenants",
     "documents",
@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenants.middleware.TenantMiddleware",
+    "docuchat.outage.DatabaseOutageMiddleware",  # last: a view's failed query during an outage is a 503
 ]
 
 ROOT_URLCONF = "docuchat.urls"
@@ -139,7 +140,8 @@ else:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_postgres.core.PostgresChannelLayer",
+            # channels-postgres, with a listener and a pool that survive a database restart.
+            "BACKEND": "docuchat.lib.channel_layer.ResilientPostgresChannelLayer",
             # The database settings themselves (not a copy): the layer is built on first use, so
             # under the test runner it follows the test database's NAME.
             "CONFIG": DATABASES["default"],

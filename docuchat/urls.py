@@ -12,3 +12,5 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/usage/", include("usage.urls")),
     path("", include("tenants.urls")),
 ]
+
+handler500 = "docuchat.outage.server_error"  # 503 "back soon" when the database is unreachable

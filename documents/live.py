@@ -10,10 +10,9 @@ import logging
 import time
 from typing import Literal, TypedDict
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
+from docuchat.lib import channel_layer
 from documents.models import Document, SearchIndex
 from tenants.consumers import tenant_group
 from tenants.models import Tenant
@@ -52,12 +51,9 @@ def push_list_changed(tenant: Tenant) -> None:
 
 
 def _send(tenant_id: int, html: str) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
     event: DocumentEvent = {"type": EVENT_TYPE, "html": html}
     try:
-        async_to_sync(layer.group_send)(tenant_group(tenant_id), event)
+        channel_layer.group_send(tenant_group(tenant_id), dict(event))
     except Exception:  # a push must never fail the work it reports on
         logger.exception("Could not push a document update to tenant %s", tenant_id)
 

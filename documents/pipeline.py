@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from docuchat.lib.dbwait import OUTAGE_ERRORS
 from documents import chunking, index, live, pdf, vectors
 from documents.embeddings import EmbeddingError, Embeddings
 from documents.models import Chunk, Document, DocumentVectors, VectorStore
@@ -118,6 +119,13 @@ def ingest(document_id: int, listener: Listener | None = None) -> Document | Non
             fail(run, str(exc))
         except (pdf.PdfRejected, IngestFailed) as exc:
             fail(run, str(exc))
+        except OUTAGE_ERRORS:
+            # Not the document's fault: it stays claimed under a lease that no longer renews, and
+            # once the database is back the recovery sweep queues it again (documents/recovery.py).
+            logger.warning(
+                "Database unavailable while ingesting document %s; it will be retried.", document_id
+            )
+            raise
         except Exception:
             logger.exception("Ingesting document %s failed", document_id)
             fail(run, UNEXPECTED)
@@ -330,7 +338,10 @@ def heartbeat(run: Run) -> Iterator[None]:
     def beat() -> None:
         try:
             while not stop.wait(settings.DOCUMENT_LEASE_SECONDS / 3):
-                run.owned().update(lease_expires=lease_until())
+                try:
+                    run.owned().update(lease_expires=lease_until())
+                except OUTAGE_ERRORS:  # a database restart: try again at the next beat
+                    connection.close()
         finally:
             connection.close()
 

@@ -19,14 +19,13 @@ import logging
 import time
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import get_channel_layer
 from django.db import DatabaseError
 from django.http import Http404
 
+from docuchat.lib import channel_layer
 from tenants.middleware import current_membership, resolve_membership
 from tenants.models import Membership
 
@@ -53,7 +52,7 @@ def _close_group(group: str) -> None:
     """Close every socket in `group`. A courtesy on top of the per-message check: if the channel
     layer is down (e.g. its database restarting), it is logged and the check still holds."""
     try:
-        async_to_sync(get_channel_layer().group_send)(group, {"type": "membership.revoked"})
+        channel_layer.group_send(group, {"type": "membership.revoked"})
     except Exception:
         log.warning("Could not push the closing of sockets in %s", group, exc_info=True)
 
