@@ -360,7 +360,8 @@ def status(tenant: Tenant, quota: Quota | None = None) -> QuotaStatus:
 
 
 def warn_if_near_limit(tenant: Tenant) -> bool:
-    """At 80% of the monthly budget, email the owners once per period. True if this call sent it.
+    """At 80% of the monthly budget, email the owners once per period (through a task). True if
+    this call claimed the period.
 
     It runs after every metered call: without a monthly budget it stops after one small query.
     """
@@ -373,11 +374,13 @@ def warn_if_near_limit(tenant: Tenant) -> bool:
     period = month_start()
     claimed = Quota.objects.filter(tenant=tenant).exclude(warned_period=period).update(warned_period=period)
     if claimed:
-        transaction.on_commit(lambda: _email_owners(tenant, current))
+        from usage.tasks import email_budget_warning
+
+        transaction.on_commit(lambda: email_budget_warning.enqueue(tenant.pk))  # no SMTP on this path
     return bool(claimed)
 
 
-def _email_owners(tenant: Tenant, current: QuotaStatus) -> None:
+def email_owners(tenant: Tenant, current: QuotaStatus) -> None:
     from django.core.mail import send_mail
     from django.template.loader import render_to_string
 
