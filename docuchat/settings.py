@@ -14,7 +14,7 @@ from docuchat.lib import envcheck
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+env = envcheck.env  # django-environ's FileAwareEnv: any NAME may come from the file NAME_FILE
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = envcheck.strict_bool("DEBUG", default=True)
@@ -170,11 +170,37 @@ INVITE_RATE_PER_USER = envcheck.read(env.str, "INVITE_RATE_PER_USER", default="2
 INVITE_RATE_PER_TENANT = envcheck.read(env.str, "INVITE_RATE_PER_TENANT", default="100/d")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+
+# --- HTTPS (production) -------------------------------------------------------------
+# See docs/deploy-security.md for the production values and why. Behind a proxy that terminates
+# TLS, SECURE_PROXY_SSL_HEADER names the header it sets (and overwrites) for HTTPS requests, e.g.
+# "HTTP_X_FORWARDED_PROTO,https"; without it Django sees plain HTTP, and form posts from the
+# https:// page fail the CSRF origin check.
+_ssl_header = envcheck.read(env.list, "SECURE_PROXY_SSL_HEADER", default=[])
+if _ssl_header and len(_ssl_header) != 2:
+    raise ImproperlyConfigured(
+        "SECURE_PROXY_SSL_HEADER must be a header and its HTTPS value, e.g. HTTP_X_FORWARDED_PROTO,https."
+    )
+SECURE_PROXY_SSL_HEADER = tuple(_ssl_header) if _ssl_header else None
+SECURE_SSL_REDIRECT = envcheck.strict_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = envcheck.whole_number("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envcheck.strict_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = envcheck.strict_bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = envcheck.strict_bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = envcheck.strict_bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 
 # --- Email ----------------------------------------------------------------------
-MAILERS = envcheck.mailers(env.str("EMAIL_URL", default="consolemail://"))
+EMAIL_URL = envcheck.read(env.str, "EMAIL_URL", default="consolemail://")
+MAILERS = envcheck.mailers(EMAIL_URL)
+# consolemail:// and filemail:// write every email, sign-in codes included, to the logs or to
+# files: with DEBUG off that must be meant (a demo, a test), not a forgotten default.
+EMAIL_TO_LOGS_ALLOWED = envcheck.strict_bool("EMAIL_TO_LOGS_ALLOWED", default=False)
+if not DEBUG and not EMAIL_TO_LOGS_ALLOWED and envcheck.writes_email_locally(MAILERS):
+    raise ImproperlyConfigured(
+        f"EMAIL_URL is {EMAIL_URL.split(':', 1)[0]}:// with DEBUG off: sign-in codes would go to the logs "
+        "or to files. Set EMAIL_URL to an SMTP server (smtp://...), or EMAIL_TO_LOGS_ALLOWED=true if that "
+        "is intended."
+    )
 DEFAULT_FROM_EMAIL = envcheck.read(
     env.str, "DEFAULT_FROM_EMAIL", default="DocuChat <no-reply@docuchat.local>"
 )

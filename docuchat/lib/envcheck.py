@@ -6,29 +6,53 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
+from environ.fileaware_mapping import FileAwareMapping
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def read(reader: Callable[..., Any], name: str, *, default: Any) -> Any:
-    """Call a django-environ reader, turning any parse error into ImproperlyConfigured.
+class _SecretFiles(FileAwareMapping):
+    """django-environ's `NAME_FILE` lookup, with the file's surrounding whitespace removed (a
+    secret file written by `echo` ends with a newline that is not part of the value)."""
 
-    A `NAME_FILE` variable, when set and NAME is not, supplies the value from a secret file.
-    """
-    secret_file = os.environ.get(f"{name}_FILE")
-    if secret_file and name not in os.environ:
-        try:
-            os.environ[name] = Path(secret_file).read_text().strip()
-        except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE: cannot read {secret_file}: {exc}") from exc
+    def __getitem__(self, key: str) -> str:
+        value = super().__getitem__(key)
+        return value.strip() if self.env.get(key + "_FILE") else value
+
+
+class FileAwareEnv(environ.FileAwareEnv):
+    ENVIRON = _SecretFiles()
+
+
+# Every variable is read through this: NAME, or the contents of the file named by NAME_FILE.
+env = FileAwareEnv()
+
+
+def _file_error(name: str, exc: OSError) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name}_FILE: cannot read {os.environ.get(name + '_FILE')}: {exc}")
+
+
+def raw(name: str) -> str | None:
+    """The variable's text (from NAME_FILE when that is set), or None when it is unset."""
+    try:
+        return env.str(name, default=None)
+    except OSError as exc:
+        raise _file_error(name, exc) from exc
+
+
+def read(reader: Callable[..., Any], name: str, *, default: Any) -> Any:
+    """Call a django-environ reader of `env`, turning any parse error into ImproperlyConfigured."""
     try:
         return reader(name, default=default)
+    except OSError as exc:
+        raise _file_error(name, exc) from exc
     except ImproperlyConfigured as exc:
         raise ImproperlyConfigured(f"{name}: {exc}") from exc
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
-        raise ImproperlyConfigured(f"{name} has an invalid value {os.environ.get(name)!r}: {exc}") from exc
+        raise ImproperlyConfigured(f"{name} has an invalid value {raw(name)!r}: {exc}") from exc
 
 
 def parse(name: str, parser: Callable[[str], Any], raw: str) -> Any:
@@ -40,26 +64,31 @@ def parse(name: str, parser: Callable[[str], Any], raw: str) -> Any:
 
 
 def strict_bool(name: str, *, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None:
+    text = raw(name)
+    if text is None:
         return default
-    if raw.strip().lower() in _TRUE:
+    if text.strip().lower() in _TRUE:
         return True
-    if raw.strip().lower() in _FALSE:
+    if text.strip().lower() in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no, on/off); got {raw!r}.")
+    raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no, on/off); got {text!r}.")
 
 
 def positive_int(name: str, *, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
+    return whole_number(name, default=default, minimum=1)
+
+
+def whole_number(name: str, *, default: int, minimum: int = 0) -> int:
+    text = raw(name)
+    if text is None or text.strip() == "":
         return default
     try:
-        value = int(raw)
+        value = int(text)
     except ValueError:
-        value = 0
-    if value <= 0:
-        raise ImproperlyConfigured(f"{name} must be a positive whole number; got {raw!r}.")
+        value = minimum - 1
+    if value < minimum:
+        kind = "a positive whole number" if minimum == 1 else f"a whole number of at least {minimum}"
+        raise ImproperlyConfigured(f"{name} must be {kind}; got {text!r}.")
     return value
 
 
@@ -90,8 +119,6 @@ _SMTP_OPTIONS = {
 
 def mailers(raw_url: str) -> dict[str, dict[str, Any]]:
     """Django 6.1's MAILERS setting from an EMAIL_URL (smtp://, consolemail://, filemail://...)."""
-    import environ
-
     config = parse("EMAIL_URL", environ.Env.email_url_config, raw_url)
     backend = config["EMAIL_BACKEND"]
     if backend.endswith("smtp.EmailBackend"):
@@ -128,3 +155,11 @@ def embedding_models(entries: list[str], default_dimensions: int) -> list[tuple[
             )
         models.append((name, int(size)))
     return models
+
+
+LOCAL_EMAIL_BACKENDS = ("console.EmailBackend", "filebased.EmailBackend")
+
+
+def writes_email_locally(mailers: dict[str, dict[str, Any]]) -> bool:
+    """Whether the default mailer prints emails to the console or writes them to files."""
+    return mailers["default"]["BACKEND"].endswith(LOCAL_EMAIL_BACKENDS)
