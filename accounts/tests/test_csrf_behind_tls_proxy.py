@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from docuchat.testing import LiveApp, start_live_app, stop_live_app
-from docuchat.tests.http import HttpClient
+from docuchat.tests.live_client import HttpClient
 
 SITE = "https://docs.example.com"
 PRODUCTION = {

@@ -26,7 +26,7 @@ from django.conf import settings
 
 from docuchat.lib.embedded_pg import embedded_database_url
 from docuchat.testing import BASE_DIR, free_port, stop_processes, wait_healthy
-from docuchat.tests.http import Closed, HttpClient, WebSocket
+from docuchat.tests.live_client import Closed, HttpClient, WebSocket
 from documents.tests import pdfs
 
 pytestmark = pytest.mark.timeout(240)
