@@ -155,7 +155,9 @@ RATELIMIT_USE_CACHE = "default"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]  # our DB cache has an atomic incr
 
 # --- Background tasks -----------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# OCR has a queue of its own, so that a long scan never holds up the text PDFs uploaded after it:
+# run `db_worker --queue-name ocr` beside `db_worker --queue-name '*' --exclude-queues ocr`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "ocr"]}}
 
 # --- Auth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -265,6 +267,29 @@ DOCUMENT_LEASE_SECONDS = envcheck.positive_int("DOCUMENT_LEASE_SECONDS", default
 # Uploads larger than this are streamed to a temporary file, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# --- Extraction and OCR (docs/ocr.md) --------------------------------------------------
+# A worker reads each PDF (its text layer, then OCR for the pages without one) in a child process
+# under these bounds. A document over one fails with a message naming it; the worker goes on.
+# The longest reading one document's text layer may take, all pages together; and one page.
+MAX_EXTRACTION_SECONDS = envcheck.positive_int("MAX_EXTRACTION_SECONDS", default=120)
+MAX_PAGE_SECONDS = envcheck.positive_int("MAX_PAGE_SECONDS", default=20)
+# The child's address space (RLIMIT_AS) in MB; an OCR run gets OCR_ENGINE_MEMORY_MB more for the
+# engine's models and thread pools (about 1 GB of address space, 0.5 GB of it resident).
+MAX_EXTRACTION_MEMORY_MB = envcheck.positive_int("MAX_EXTRACTION_MEMORY_MB", default=1024)
+OCR_ENGINE_MEMORY_MB = 1024
+# A run that dies with its worker this many times (a file that kills the process reading it)
+# fails the document instead of being queued again.
+MAX_INDEXING_ATTEMPTS = envcheck.positive_int("MAX_INDEXING_ATTEMPTS", default=3)
+# Pages whose text layer is empty or nearly so are read by OCR (rapidocr-onnxruntime, on the
+# "ocr" task queue), at most MAX_OCR_PAGES per document; 0 turns OCR off.
+MAX_OCR_PAGES = envcheck.read(env.int, "MAX_OCR_PAGES", default=300)
+if MAX_OCR_PAGES < 0:
+    raise ImproperlyConfigured("MAX_OCR_PAGES must be 0 (OCR off) or more.")
+OCR_PAGE_SECONDS = envcheck.positive_int("OCR_PAGE_SECONDS", default=60)
+# Rendering resolution and onnxruntime threads per OCR run (measured in bench/ocr.py).
+OCR_DPI = envcheck.positive_int("OCR_DPI", default=72)
+OCR_THREADS = envcheck.positive_int("OCR_THREADS", default=2)
 
 # --- Static files and security headers --------------------------------------------
 STATIC_URL = "static/"

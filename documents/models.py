@@ -69,6 +69,13 @@ class Document(models.Model):
     # Set while the document waits (queued, `error` saying why) for its tenant's budget to reset or
     # be raised: the quota is checked before any embedding is paid for (see usage/quotas.py).
     budget_wait_until = models.DateTimeField(null=True, blank=True, editable=False)
+    # Pages whose text layer is empty or nearly so, found by the text pass: the document then goes
+    # to the OCR queue (documents/queueing.py), and ocr_done counts the ones read so far.
+    ocr_pages = models.PositiveIntegerField(default=0)
+    ocr_done = models.PositiveIntegerField(default=0)
+    # Runs started since the document was last queued on purpose; a run whose worker died counts.
+    # The recovery sweep fails the document after MAX_INDEXING_ATTEMPTS of them.
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
 
     created = models.DateTimeField(default=timezone.now)
     updated = models.DateTimeField(auto_now=True)
@@ -94,15 +101,57 @@ class Document(models.Model):
         return self.status in (self.Status.QUEUED, self.Status.PROCESSING)
 
     @property
+    def reading_by_ocr(self) -> bool:
+        """Processing, and reading pages by OCR (not yet embedding)."""
+        return self.status == self.Status.PROCESSING and self.ocr_pages > 0 and not self.chunks_total
+
+    @property
     def percent(self) -> int:
-        """Overall progress for the bar: extraction is the first fifth, embedding the rest."""
+        """Overall progress for the bar: extraction is the first fifth (OCR: the first four
+        fifths), embedding the rest."""
         if self.status == self.Status.READY:
             return 100
         if self.status != self.Status.PROCESSING or not self.page_count:
             return 0
-        extracted = 20 * self.pages_done // self.page_count
-        embedded = 80 * self.chunks_embedded // self.chunks_total if self.chunks_total else 0
+        if self.ocr_pages:
+            extracted = 80 * min(self.ocr_done, self.ocr_pages) // self.ocr_pages
+            embedded = 20 * self.chunks_embedded // self.chunks_total if self.chunks_total else 0
+        else:
+            extracted = 20 * self.pages_done // self.page_count
+            embedded = 80 * self.chunks_embedded // self.chunks_total if self.chunks_total else 0
         return min(99, extracted + embedded)
+
+
+class DocumentPage(models.Model):
+    """The text of one page of a document, and where it came from.
+
+    Written as each page is read (documents/extraction.py), so a run that is stopped (its worker
+    killed, a limit reached) keeps the pages it has: the next run reads only the others, and OCR
+    is never done twice for a page. A re-index reuses them too. Pages whose text layer is empty
+    are stored only once OCR has read them (as OCR, or NONE when it found nothing either).
+    """
+
+    class Source(models.TextChoices):
+        TEXT = "text", "Text layer"
+        OCR = "ocr", "OCR"
+        NONE = "none", "No text"
+
+    # Indexed for a workspace's deletion; the document's index is the unique constraint's.
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="pages", db_index=False)
+    number = models.PositiveIntegerField()  # 1-based, as people cite pages
+    text = models.TextField(blank=True)
+    source = models.CharField(max_length=4, choices=Source.choices)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # A document's pages in order (the pipeline and the detail page); one row per page.
+            models.UniqueConstraint(fields=["document", "number"], name="document_page_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} p. {self.number} ({self.source})"
 
 
 class Chunk(models.Model):

@@ -80,12 +80,12 @@ def extract_pages(source: Source) -> Iterator[Page]:
     pdf = open_pdf(source)
     try:
         for index in range(len(pdf)):
-            yield Page(number=index + 1, text=_page_text(pdf, index))
+            yield Page(number=index + 1, text=page_text(pdf, index))
     finally:
         pdf.close()
 
 
-def _page_text(pdf: pdfium.PdfDocument, index: int) -> str:
+def page_text(pdf: pdfium.PdfDocument, index: int) -> str:
     try:
         page = pdf[index]
         textpage = page.get_textpage()

@@ -2,8 +2,13 @@
 
 1. Claim: a conditional update moves the document from queued to processing under a fresh lease
    token. A duplicate task, or a second worker, finds nothing to claim and stops.
-2. Extract the text of each page with pypdfium2 (progress: pages done of page count).
-3. Chunk it with tiktoken; every chunk knows its first and last page.
+2. Extract the text of each page with pypdfium2, in a child process within limits of memory and
+   time (documents/extraction.py), storing each page as it comes (documents/pages.py); pages
+   stored by an earlier run are not read again (progress: pages done of page count). Pages
+   whose text layer is empty or nearly so are for OCR: a run from the default queue (Stage.TEXT)
+   hands the document to the "ocr" queue, whose run (Stage.OCR) reads them by OCR, one by one
+   (progress: "reading page 37 of 300 (OCR)"), then goes on as below.
+3. Chunk the stored pages with tiktoken; every chunk knows its first and last page.
 4. Reserve the chunks' tokens against the tenant's budgets (usage/quotas.py). Over budget, the
    document goes back to the queue saying why, with a task deferred to the budget's reset; raising
    the budget resumes it sooner (usage/signals.py). Nothing is paid for before this check.
@@ -23,6 +28,7 @@ the lease token, so a run whose document was deleted or taken over stops at its 
 
 import logging
 import re
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,15 +36,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from docuchat.lib.dbwait import OUTAGE_ERRORS
-from documents import chunking, index, live, pdf, vectors
+from documents import chunking, index, live, pages, pdf, vectors
 from documents.embeddings import EmbeddingError, Embeddings
+from documents.extraction import Extraction, Mode
 from documents.models import Chunk, Document, DocumentVectors, VectorStore
 from documents.queueing import enqueue
 from usage import metering, quotas
@@ -48,10 +57,22 @@ logger = logging.getLogger(__name__)
 
 Status = Document.Status
 Listener = Callable[[Document], None]
-NO_TEXT = "no extractable text; OCR is not supported"
+NO_TEXT = "This PDF has no text layer (it is a scan or pictures), and OCR is turned off on this server."
+NO_TEXT_AFTER_OCR = (
+    "No page of this PDF has text, even read by OCR: its pages are blank, or pictures without words."
+)
 UNEXPECTED = "Indexing stopped on an unexpected error; the worker's log has the details."
-PROGRESS_FIELDS = ("page_count", "pages_done", "chunks_total", "chunks_embedded")
+PROGRESS_FIELDS = ("page_count", "pages_done", "ocr_pages", "ocr_done", "chunks_total", "chunks_embedded")
+SAVE_EVERY = 100  # text-layer pages are stored in batches of this many; OCR pages one by one
 _WORD = re.compile(r"\w")
+
+
+class Stage(StrEnum):
+    """What a run does: its task's queue decides (documents/tasks.py)."""
+
+    TEXT = "text"  # default queue: the text layer; a document with pages to OCR goes to the OCR queue
+    OCR = "ocr"  # "ocr" queue: the pages to OCR, then chunks and embeddings
+    ALL = "all"  # both in one run (`manage.py ingest` and `reindex`, which index inline)
 
 
 class RunAborted(Exception):
@@ -60,6 +81,10 @@ class RunAborted(Exception):
 
 class IngestFailed(Exception):
     """The document cannot be indexed; the message is shown as its failure reason."""
+
+
+class HandedToOcr(Exception):
+    """The document has pages to OCR and went to the OCR queue; this run is over."""
 
 
 class WaitingForBudget(Exception):
@@ -78,6 +103,7 @@ def lease_until() -> datetime:
 class Run:
     document: Document
     token: uuid.UUID
+    stage: Stage = Stage.TEXT
     listener: Listener | None = None
     throttle: live.Throttle = field(default_factory=live.Throttle)
 
@@ -101,9 +127,9 @@ class Run:
             self.listener(self.document)
 
 
-def ingest(document_id: int, listener: Listener | None = None) -> Document | None:
+def ingest(document_id: int, listener: Listener | None = None, stage: Stage = Stage.TEXT) -> Document | None:
     """Run the pipeline for one document; None when there was nothing to claim (or it vanished)."""
-    run = claim(document_id, listener)
+    run = claim(document_id, listener, stage)
     if run is None:
         return None
     with heartbeat(run):
@@ -112,6 +138,8 @@ def ingest(document_id: int, listener: Listener | None = None) -> Document | Non
         except RunAborted:
             logger.info("Document %s was deleted or taken over; run stopped.", document_id)
             return None
+        except HandedToOcr:
+            pass
         except WaitingForBudget as exc:
             wait_for_budget(run, exc)
         except EmbeddingError as exc:
@@ -133,12 +161,19 @@ def ingest(document_id: int, listener: Listener | None = None) -> Document | Non
     return run.document
 
 
-def claim(document_id: int, listener: Listener | None = None) -> Run | None:
+def claim(document_id: int, listener: Listener | None = None, stage: Stage = Stage.TEXT) -> Run | None:
+    """Take a queued document for this run's stage; every claim counts as an attempt."""
     token = uuid.uuid4()
-    claimed = Document.objects.filter(pk=document_id, status=Status.QUEUED).update(
+    queued = Document.objects.filter(pk=document_id, status=Status.QUEUED)
+    if stage == Stage.TEXT:
+        queued = queued.filter(ocr_pages=0)
+    elif stage == Stage.OCR:
+        queued = queued.filter(ocr_pages__gt=0)
+    claimed = queued.update(
         status=Status.PROCESSING,
         lease_token=token,
         lease_expires=lease_until(),
+        attempts=F("attempts") + 1,
         pages_done=0,
         chunks_total=0,
         chunks_embedded=0,
@@ -149,17 +184,18 @@ def claim(document_id: int, listener: Listener | None = None) -> Run | None:
     if not claimed:
         return None
     document = Document.objects.select_related("tenant", "queued_by").get(pk=document_id)
-    run = Run(document, token, listener)
+    run = Run(document, token, stage, listener)
     run.announce()
     return run
 
 
 def _process(run: Run) -> None:
-    pages = _extract(run)
-    drafts = chunking.chunk_pages(pages)
+    _extract(run)
+    stored = pages.for_chunking(run.document)
+    drafts = chunking.chunk_pages(stored)
     if not any(_WORD.search(draft.text) for draft in drafts):
-        raise IngestFailed(NO_TEXT)
-    run.progress(force=True, page_count=len(pages), pages_done=len(pages), chunks_total=len(drafts))
+        raise IngestFailed(NO_TEXT_AFTER_OCR if settings.MAX_OCR_PAGES else NO_TEXT)
+    run.progress(force=True, pages_done=run.document.page_count, chunks_total=len(drafts))
     results: dict[VectorStore, Embeddings] = {}
     tokens = sum(draft.token_count for draft in drafts)
     try:
@@ -209,18 +245,86 @@ def _budget(run: Run, tokens: int, cost: Decimal) -> Iterator[None]:
         yield
 
 
-def _extract(run: Run) -> list[pdf.Page]:
-    pages = []
-    with _source(run.document) as source:
-        for page in pdf.extract_pages(source):
-            pages.append(page)
-            run.progress(pages_done=page.number)
-    return pages
+def _extract(run: Run) -> None:
+    """Read and store every page not stored yet: the text layer, then (stage permitting) OCR.
+
+    1. Unless this is the OCR stage, read the text layers. Pages that need OCR are not stored:
+       their count goes to ocr_pages, refused over MAX_OCR_PAGES.
+    2. The text stage hands such a document to the OCR queue here; the others read those pages
+       by OCR, storing each as soon as it is read.
+    """
+    document = run.document
+    ocr_on = settings.MAX_OCR_PAGES > 0
+    if run.stage != Stage.OCR:
+        scans = _read(run, "defer" if ocr_on else "text")
+        if scans:
+            _check_ocr_limit(scans)
+            if run.stage == Stage.TEXT:
+                hand_to_ocr(run, scans)
+            run.progress(force=True, ocr_pages=scans, ocr_done=0)
+    if run.stage != Stage.TEXT and document.ocr_pages:
+        left = document.page_count - len(pages.stored_numbers(document))
+        run.progress(force=True, ocr_done=max(0, document.ocr_pages - left))
+        _read(run, "ocr")
+
+
+def _read(run: Run, mode: Mode) -> int:
+    """One pass of the extraction child over the pages not stored; the number of scans found."""
+    document, scans = run.document, 0
+    batch: list[pages.Read] = []
+    with _source(document) as path, Extraction(path, mode, pages.stored_numbers(document)) as child:
+        for event in child.events():
+            if event.kind == "start":
+                run.progress(pages_done=event.page)
+            elif event.kind == "ocr":
+                run.progress(force=True, pages_done=event.page)
+            elif event.source == "scan":
+                scans += 1
+            elif event.source == "text":
+                if _WORD.search(event.text):  # an empty one is read again: OCR may be turned on
+                    batch.append(pages.Read(event.page, event.text, event.source))
+                if len(batch) >= SAVE_EVERY:
+                    _save(run, batch)
+            else:  # read by OCR (with or without a result): saved at once, never read again
+                _save(run, [pages.Read(event.page, event.text, event.source)])
+                run.progress(force=True, ocr_done=document.ocr_done + 1)
+        _save(run, batch)
+    logger.info("Read document %s (%s): child peak RSS %s MB", document.pk, mode, child.peak_rss_kb // 1024)
+    return scans
+
+
+def _save(run: Run, batch: list[pages.Read]) -> None:
+    if not pages.save(run.document, run.owned(), batch):
+        raise RunAborted
+    batch.clear()
+
+
+def _check_ocr_limit(scans: int) -> None:
+    limit = settings.MAX_OCR_PAGES
+    if scans > limit:
+        most = f"{limit} page" if limit == 1 else f"{limit} pages"
+        raise IngestFailed(
+            f"This PDF has {scans} pages without a text layer (scanned); OCR reads at most {most} of "
+            "a document."
+        )
+
+
+def hand_to_ocr(run: Run, scans: int) -> None:
+    """Back to the queue, on the OCR queue's side, with its text-layer pages stored."""
+    fields = {"status": Status.QUEUED, "ocr_pages": scans, "ocr_done": 0, "attempts": 0, "pages_done": 0}
+    with transaction.atomic():
+        if not run.owned().update(**fields, lease_token=None, lease_expires=None, updated=timezone.now()):
+            raise RunAborted
+        enqueue(run.document.pk, ocr=True)
+    for name, value in fields.items():
+        setattr(run.document, name, value)
+    run.announce()
+    raise HandedToOcr
 
 
 @contextmanager
-def _source(document: Document) -> Iterator[pdf.Source]:
-    """A local path when the storage has one (pypdfium2 then reads lazily), else the bytes."""
+def _source(document: Document) -> Iterator[str]:
+    """A local path to the PDF: the storage's own, else a temporary copy (for the child to read)."""
     if not document.file or not document.file.storage.exists(document.file.name):
         raise IngestFailed("The uploaded file is missing from storage; upload it again.")
     try:
@@ -230,8 +334,11 @@ def _source(document: Document) -> Iterator[pdf.Source]:
     if path:
         yield path
         return
-    with document.file.open("rb") as handle:
-        yield handle.read()
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as copy, document.file.open("rb") as handle:
+        for piece in handle.chunks():
+            copy.write(piece)
+        copy.flush()
+        yield copy.name
 
 
 def _commit(
@@ -320,7 +427,7 @@ def fail(run: Run, reason: str) -> None:
 def wait_for_budget(run: Run, exc: WaitingForBudget) -> None:
     """Back to the queue, saying why, with a task deferred to the budget's reset."""
     fields = {"status": Status.QUEUED, "error": str(exc)[:2000], "budget_wait_until": exc.resets_at,
-              "pages_done": 0, "chunks_embedded": 0}  # fmt: skip
+              "pages_done": 0, "chunks_embedded": 0, "attempts": 0}  # fmt: skip
     with transaction.atomic():
         if not run.owned().update(**fields, lease_token=None, lease_expires=None, updated=timezone.now()):
             return

@@ -12,11 +12,16 @@ from documents.models import Document
 Status = Document.Status
 
 
-def enqueue(document_id: int, run_after: datetime | None = None) -> None:
-    """Enqueue `ingest_document` once the current transaction commits (at once outside one)."""
-    from documents.tasks import ingest_document
+def enqueue(document_id: int, run_after: datetime | None = None, *, ocr: bool | None = None) -> None:
+    """Enqueue the document's next run once the current transaction commits (at once outside one):
+    `ocr_document` on the "ocr" queue when its text pass found pages to OCR, else `ingest_document`.
+    `ocr` None: look at the document."""
+    from documents.tasks import ingest_document, ocr_document
 
-    task = ingest_document.using(run_after=run_after) if run_after else ingest_document
+    if ocr is None:
+        ocr = Document.objects.filter(pk=document_id, ocr_pages__gt=0).exists()
+    task = ocr_document if ocr else ingest_document
+    task = task.using(run_after=run_after) if run_after else task
     transaction.on_commit(lambda: task.enqueue(document_id))
 
 
@@ -56,6 +61,9 @@ def _mark_queued(document: Document, by: Any) -> bool:
         "error": "",
         "pages_done": 0,
         "chunks_embedded": 0,
+        "ocr_pages": 0,  # the text pass counts them again (stored pages are not read again)
+        "ocr_done": 0,
+        "attempts": 0,
         "queued_by": by if getattr(by, "pk", None) else None,
         "updated": timezone.now(),
     }

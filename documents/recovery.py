@@ -6,7 +6,9 @@ claims it and has no way to notice that the worker was killed, so that task stay
 `sweep()` finds the work such deaths leave behind:
 
 1. A document processing under an expired lease: its worker stopped renewing it, so it is dead.
-   Its task result is marked failed ("worker lost"), and the document is queued again.
+   Its task result is marked failed ("worker lost"), and the document is queued again; unless
+   that was its MAX_INDEXING_ATTEMPTS-th run, when it fails saying so (a poison file must not
+   take every worker down in turn, for ever).
 2. A document queued for longer than a lease with no task waiting and none started within a
    lease: its task was lost (the process died between commit and enqueue, or while starting it).
    It gets a new task.
@@ -34,7 +36,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from chat.service import fail_abandoned
-from documents import switching
+from documents import live, switching
 from documents.models import Document
 from documents.queueing import enqueue
 from usage import quotas
@@ -64,16 +66,33 @@ def sweep() -> list[int]:
 def _expired_leases() -> list[int]:
     recovered = []
     stale = Document.objects.filter(status=Status.PROCESSING, lease_expires__lt=timezone.now())
-    for document_id, token in stale.values_list("pk", "lease_token"):
+    for document_id, token, attempts in stale.values_list("pk", "lease_token", "attempts"):
         with transaction.atomic():
             claimed = Document.objects.filter(pk=document_id, status=Status.PROCESSING, lease_token=token)
-            if claimed.update(
+            if attempts >= settings.MAX_INDEXING_ATTEMPTS:
+                _give_up(claimed, document_id, attempts)
+            elif claimed.update(
                 status=Status.QUEUED, lease_token=None, lease_expires=None, updated=timezone.now()
             ):
                 _fail_running_tasks(document_id)
                 enqueue(document_id)
                 recovered.append(document_id)
     return recovered
+
+
+def _give_up(claimed: "QuerySet[Document]", document_id: int, attempts: int) -> None:
+    now = timezone.now()
+    reason = (
+        f"Indexing stopped {attempts} times without finishing: the worker reading this file died "
+        "each time. Re-index it to try again."
+    )
+    if claimed.update(status=Status.FAILED, error=reason, lease_token=None, lease_expires=None,
+                      processed=now, updated=now):  # fmt: skip
+        _fail_running_tasks(document_id)
+        logger.error("Document %s failed after %s runs whose worker died.", document_id, attempts)
+        document = Document.objects.filter(pk=document_id).first()
+        if document is not None:
+            transaction.on_commit(lambda: live.push_state(document))
 
 
 def _lost_tasks() -> list[int]:
@@ -94,9 +113,10 @@ def _lost_tasks() -> list[int]:
 
 
 def _tasks_for(document_id: int) -> "QuerySet[DBTaskResult]":
-    from documents.tasks import ingest_document
+    from documents.tasks import ingest_document, ocr_document
 
-    return DBTaskResult.objects.filter(task_path=ingest_document.module_path, args_kwargs__args=[document_id])
+    paths = [ingest_document.module_path, ocr_document.module_path]
+    return DBTaskResult.objects.filter(task_path__in=paths, args_kwargs__args=[document_id])
 
 
 def _fail_running_tasks(document_id: int) -> None:

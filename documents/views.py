@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from documents import index as search_index_of
-from documents import listing, live, queueing, uploads
+from documents import listing, live, pages, queueing, uploads
 from documents.forms import UploadForm
 from documents.models import Document, VectorStore
 from tenants import access, audit
@@ -100,7 +100,12 @@ def detail(request: TenantRequest, public_id: UUID) -> HttpResponse:
     document = access.get_document(request, public_id)
     chunks = document.chunks.filter(tenant=document.tenant_id).defer("search")  # one partition
     chunks = chunks.order_by("ordinal")[:FIRST_CHUNKS]
-    context = {"doc": document, "chunks": chunks, "can_write": access.can_write_document(request, document)}
+    context = {
+        "doc": document,
+        "chunks": chunks,
+        "page_sources": pages.summary(document),
+        "can_write": access.can_write_document(request, document),
+    }
     return render(request, "documents/detail.html", context)
 
 

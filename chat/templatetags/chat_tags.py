@@ -4,6 +4,7 @@ from django.utils.safestring import SafeString
 from chat.markdown import render_markdown
 from chat.models import Message
 from chat.prompt import page_label
+from documents.pages import ocr_marks
 
 register = template.Library()
 
@@ -17,3 +18,11 @@ def answer_html(message: Message) -> SafeString:
 @register.simple_tag
 def pages(start: int, end: int) -> str:
     return page_label(start, end)
+
+
+@register.simple_tag
+def marked_sources(message: Message) -> list[dict[str, object]]:
+    """The answer's sources, each with `ocr`: whether any of its pages was read by OCR (one query)."""
+    spans = [(src["document"], src["page_start"], src["page_end"]) for src in message.sources]
+    marks = ocr_marks(message.session.tenant_id, spans)
+    return [{**src, "ocr": mark} for src, mark in zip(message.sources, marks, strict=True)]

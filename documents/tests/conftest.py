@@ -14,8 +14,9 @@ from documents import pipeline
 from documents.models import Document
 from documents.tests import pdfs
 
-IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+QUEUES = ["default", "ocr"]  # as in settings: OCR has a queue of its own
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend", "QUEUES": QUEUES}}
+DUMMY = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": QUEUES}}
 
 
 @pytest.fixture(autouse=True)

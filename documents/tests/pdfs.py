@@ -153,6 +153,68 @@ def image_only_pdf(pages: int = 2) -> bytes:
     return bytes(pdf.output())
 
 
+def rasterize(data: bytes, dpi: int = 150) -> bytes:
+    """A scan of a PDF: each page becomes a grayscale picture at `dpi`, with no text layer."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    try:
+        images = [page.render(scale=dpi / 72, grayscale=True).to_pil() for page in document]
+    finally:
+        document.close()
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return buffer.getvalue()
+
+
+# Words found on one page of a scan each: OCR reads plain words more surely than pagemarker0001.
+SCAN_MARKERS = ["harbor", "meadow", "lantern", "orchid", "falcon", "glacier", "walnut", "copper", "violin"]
+
+
+def scan_marker(page: int) -> str:
+    return SCAN_MARKERS[(page - 1) % len(SCAN_MARKERS)]
+
+
+def scan_text(page: int, words: int = 24, seed: int = 0) -> str:
+    """A short page for OCR (few lines read fast): its marker word, then common words."""
+    rng = random.Random(seed * 7919 + page)
+    return f"Page {page} {scan_marker(page)}\n" + " ".join(rng.choice(WORDS) for _ in range(words))
+
+
+def scanned_pdf(pages: int = 2, words: int = 24, seed: int = 0) -> bytes:
+    """Like a scanner's output: pictures of pages of text (large print, 150 dpi), no text layer."""
+    pdf = _new_pdf()
+    pdf.set_font("helvetica", size=16)
+    for number in range(1, pages + 1):
+        pdf.add_page()
+        pdf.multi_cell(0, 9, scan_text(number, words, seed))
+    return rasterize(bytes(pdf.output()))
+
+
+def mixed_pdf(kinds: str) -> bytes:
+    """Text pages ("t") and scanned pages ("s") in the given order, e.g. "tst": page n of the
+    result is page n of a text PDF or of a scan, with that page's markers."""
+    text, scan = text_pdf(len(kinds), words=60), scanned_pdf(len(kinds))
+    return join([text if kind == "t" else scan for kind in kinds], pick=True)
+
+
+def join(documents: list[bytes], *, pick: bool = False) -> bytes:
+    """One PDF of all their pages; with `pick`, only page n of the n-th one."""
+    import pypdfium2 as pdfium
+
+    combined = pdfium.PdfDocument.new()
+    try:
+        for index, data in enumerate(documents):
+            source = pdfium.PdfDocument(data)
+            combined.import_pages(source, [index] if pick else None)
+            source.close()
+        buffer = io.BytesIO()
+        combined.save(buffer)
+    finally:
+        combined.close()
+    return buffer.getvalue()
+
+
 def truncated_pdf() -> bytes:
     whole = text_pdf(4)
     return whole[: len(whole) * 2 // 3]

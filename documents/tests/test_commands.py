@@ -5,6 +5,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from docuchat.testing import Cast
+from documents import pipeline
 from documents.models import Document, DocumentVectors
 from documents.tests import pdfs
 from documents.tests.conftest import enqueued_ids, ingest_now, make_document
@@ -35,7 +36,7 @@ def run(*args: str) -> tuple[str, CommandError | None]:
 def test_it_ingests_a_folder_inline_and_reports_each_file(cast: Cast, tmp_path: Path) -> None:
     out, error = run("ingest", str(folder(tmp_path)), "--tenant", "acme")
     assert "     OK  manual.pdf: 3 pages" in out and "     OK  Report.PDF: 3 pages" in out
-    assert " FAILED  scan.pdf: no extractable text; OCR is not supported" in out
+    assert f" FAILED  scan.pdf: {pipeline.NO_TEXT_AFTER_OCR}" in out  # read by OCR, inline
     assert " FAILED  locked.pdf: This PDF is password-protected." in out
     assert "2 ok, 2 failed" in out and "notes.txt" not in out
     assert str(error) == "2 of 4 file(s) failed."  # the exit status is non-zero

@@ -13,7 +13,7 @@ from documents import pipeline, recovery
 from documents.models import Document
 from documents.tests.conftest import enqueued_ids, ingest_now, make_document
 
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "ocr"]}}
 
 
 def test_it_requeues_a_document_whose_lease_ran_out(cast: Cast, django_capture_on_commit_callbacks) -> None:

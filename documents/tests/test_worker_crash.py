@@ -26,7 +26,7 @@ from documents.tests.conftest import pdf_upload
 from usage.models import UsageRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
-DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "ocr"]}}
 
 
 @pytest.fixture

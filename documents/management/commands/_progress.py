@@ -11,7 +11,8 @@ def describe(document: Document) -> str:
     if document.status == Document.Status.PROCESSING:
         if document.chunks_total:
             return f"embedding {document.chunks_embedded}/{document.chunks_total} chunks"
-        return f"reading page {document.pages_done}/{document.page_count}"
+        ocr = " (OCR)" if document.reading_by_ocr else ""
+        return f"reading page {document.pages_done}/{document.page_count}{ocr}"
     return document.get_status_display().lower()
 
 

@@ -60,7 +60,7 @@ class Command(BaseCommand):
     def run(self, document_id: int, name: str, label: str) -> Result:
         progress = ProgressLine(self.stdout, label)
         try:
-            document = pipeline.ingest(document_id, listener=progress)
+            document = pipeline.ingest(document_id, listener=progress, stage=pipeline.Stage.ALL)
         except Exception as exc:
             return Result(name, "failed", f"unexpected error: {exc}")
         finally:

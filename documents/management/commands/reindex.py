@@ -82,7 +82,7 @@ class Command(BaseCommand):
             return Result(name, "queued", "queued for the workers")
         progress = ProgressLine(self.stdout, f"{name}:")
         try:
-            result = pipeline.ingest(document.pk, listener=progress)
+            result = pipeline.ingest(document.pk, listener=progress, stage=pipeline.Stage.ALL)
         except Exception as exc:
             return Result(name, "failed", f"unexpected error: {exc}")
         finally:
