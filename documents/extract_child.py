@@ -12,6 +12,7 @@ stored by an earlier run and are not read again.
 
 It answers with JSON lines on its stdout (anything else that writes to stdout goes to stderr):
 
+    {"event": "open", "pages": 12}                     the file is open (starting took its time)
     {"event": "start", "page": 3}                      before reading page 3's text layer
     {"event": "ocr", "page": 3}                        before reading page 3 by OCR
     {"event": "page", "page": 3, "text": "...", "source": "text" | "ocr" | "none" | "scan"}
@@ -70,6 +71,7 @@ def read(request: dict[str, Any], emit: Any) -> Any:
     mode, skip = request["mode"], set(request["skip"])
     reader = None
     document = pdf.open_pdf(request["path"])
+    emit(event="open", pages=len(document))
     try:
         for index in range(len(document)):
             number = index + 1

@@ -117,10 +117,11 @@ class Extraction:
 
         1. Each wait for the next event has a deadline: the page's limit (OCR_PAGE_SECONDS while
            a page is read by OCR, else MAX_PAGE_SECONDS or what is left of MAX_EXTRACTION_SECONDS).
+           Starting the process and opening the file only count against MAX_EXTRACTION_SECONDS.
         2. Time outside OCR adds up against MAX_EXTRACTION_SECONDS; time this generator's caller
            spends (saving a page) is not the child's and counts for neither.
         """
-        text_used, activity, page = 0.0, "text", 0
+        text_used, activity, page = 0.0, "open", 0
         since = time.monotonic()
         while True:
             limit = self._limit(activity, text_used)
@@ -128,7 +129,7 @@ class Extraction:
                 line = self.lines.get(timeout=max(0.0, since + limit - time.monotonic()))
             except queue.Empty:
                 raise self._too_slow(activity, page, text_used + time.monotonic() - since) from None
-            if activity == "text":
+            if activity != "ocr":
                 text_used += time.monotonic() - since
             if line is _EOF:
                 self._ended(page)
@@ -141,13 +142,18 @@ class Extraction:
             if kind in ("rejected", "memory"):
                 self.stop()
                 raise self._failure(event)
-            page, activity = event["page"], "ocr" if kind == "ocr" else "text"
-            yield Event(kind=kind, page=page, text=event.get("text", ""), source=event.get("source", ""))
+            if kind != "open":
+                page, activity = event["page"], "ocr" if kind == "ocr" else "text"
+                yield Event(kind=kind, page=page, text=event.get("text", ""), source=event.get("source", ""))
+            else:
+                activity = "text"
             since = time.monotonic()
 
     def _limit(self, activity: str, text_used: float) -> float:
         if activity == "ocr":
             return self.limits.ocr_page_seconds
+        if activity == "open":
+            return self.limits.text_seconds - text_used
         return min(self.limits.page_seconds, self.limits.text_seconds - text_used)
 
     def _too_slow(self, activity: str, page: int, text_used: float) -> LimitExceeded:
@@ -159,9 +165,10 @@ class Extraction:
                 "limit for a page."
             )
         if text_used >= limits.text_seconds:
+            reached = f" (it had reached page {page})" if page else ""
             return LimitExceeded(
                 f"Reading this PDF took longer than the {limits.text_seconds:g}-second limit for a "
-                f"document (it had reached page {page})."
+                f"document{reached}."
             )
         return LimitExceeded(
             f"Reading page {page} took longer than the {limits.page_seconds:g}-second limit for a page."
