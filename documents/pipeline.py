@@ -270,7 +270,7 @@ def _extract(run: Run) -> None:
 
 def _read(run: Run, mode: Mode) -> int:
     """One pass of the extraction child over the pages not stored; the number of scans found."""
-    document, scans = run.document, 0
+    document, scans, by_ocr, ocr_page = run.document, 0, 0, 0
     batch: list[pages.Read] = []
     with _source(document) as path, Extraction(path, mode, pages.stored_numbers(document)) as child:
         for event in child.events():
@@ -278,18 +278,19 @@ def _read(run: Run, mode: Mode) -> int:
                 run.progress(pages_done=event.page)
             elif event.kind == "ocr":
                 run.progress(force=True, pages_done=event.page)
+                by_ocr, ocr_page = by_ocr + 1, event.page
             elif event.source == "scan":
                 scans += 1
-            elif event.source == "text":
-                if _WORD.search(event.text):  # an empty one is read again: OCR may be turned on
-                    batch.append(pages.Read(event.page, event.text, event.source))
-                if len(batch) >= SAVE_EVERY:
-                    _save(run, batch)
-            else:  # read by OCR (with or without a result): saved at once, never read again
+            elif event.page == ocr_page:  # read by OCR: stored at once, never read again
                 _save(run, [pages.Read(event.page, event.text, event.source)])
                 run.progress(force=True, ocr_done=document.ocr_done + 1)
+            elif _WORD.search(event.text):  # an empty text layer is read again: OCR may be turned on
+                batch.append(pages.Read(event.page, event.text, event.source))
+                if len(batch) >= SAVE_EVERY:
+                    _save(run, batch)
         _save(run, batch)
-    logger.info("Read document %s (%s): child peak RSS %s MB", document.pk, mode, child.peak_rss_kb // 1024)
+    peak = child.peak_rss_kb // 1024
+    logger.info("Document %s, %s pass: %s pages by OCR; peak RSS %s MB", document.pk, mode, by_ocr, peak)
     return scans
 
 
