@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0004_partition_chunks_by_tenant'),
+        ('documents', '0005_vector_stores'),
         ('tenants', '0003_teams'),
     ]
 
