@@ -214,7 +214,11 @@ def main() -> None:
     parser.add_argument("--skip-worker", action="store_true", help="no end-to-end run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        os.environ.update({"OPENAI_API_KEY": "", "DATA_DIR": tmp})
+        os.environ.update({"OPENAI_API_KEY": "", "DATA_DIR": tmp})  # uploads go there
+        if not os.environ.get("BENCH_DATABASE_URL"):  # the database stays in the checkout's server
+            from docuchat.lib.embedded_pg import embedded_database_url
+
+            os.environ["DATABASE_URL"] = embedded_database_url(BASE_DIR / "data" / "pg", DATABASE)
         from bench._setup import setup_django
 
         setup_django(DATABASE)
