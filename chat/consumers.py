@@ -19,6 +19,8 @@ import logging
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
+
 from chat import fragments
 from chat.callers import MemberCaller
 from chat.models import Message
@@ -130,7 +132,9 @@ class ChatConsumer(TenantConsumer):
                 new_session=event.new_session, replaced=event.replaced,
             )  # fmt: skip
         elif isinstance(event, Done) or (isinstance(event, Failed) and event.answer is not None):
-            html = fragments.finished(tenant, event.answer)
+            html = await sync_to_async(fragments.finished)(
+                tenant, event.answer
+            )  # its sources' OCR marks query
         elif isinstance(event, Failed):
             html = fragments.alert(event.message)
             if "answer" in state:  # accepted, then not saved: give the Send button back

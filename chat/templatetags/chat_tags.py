@@ -1,4 +1,7 @@
+import logging
+
 from django import template
+from django.core.exceptions import SynchronousOnlyOperation
 from django.utils.safestring import SafeString
 
 from chat.markdown import render_markdown
@@ -7,6 +10,7 @@ from chat.prompt import page_label
 from documents.pages import ocr_marks
 
 register = template.Library()
+log = logging.getLogger(__name__)
 
 
 @register.simple_tag
@@ -24,5 +28,9 @@ def pages(start: int, end: int) -> str:
 def marked_sources(message: Message) -> list[dict[str, object]]:
     """The answer's sources, each with `ocr`: whether any of its pages was read by OCR (one query)."""
     spans = [(src["document"], src["page_start"], src["page_end"]) for src in message.sources]
-    marks = ocr_marks(message.session.tenant_id, spans)
+    try:
+        marks = ocr_marks(message.session.tenant_id, spans)
+    except SynchronousOnlyOperation:  # rendered on an event loop: render it through sync_to_async
+        log.warning("Sources rendered in an async context: shown without their OCR marks.")
+        marks = [False] * len(spans)
     return [{**src, "ocr": mark} for src, mark in zip(message.sources, marks, strict=True)]
