@@ -288,7 +288,7 @@ if MAX_OCR_PAGES < 0:
     raise ImproperlyConfigured("MAX_OCR_PAGES must be 0 (OCR off) or more.")
 OCR_PAGE_SECONDS = envcheck.positive_int("OCR_PAGE_SECONDS", default=60)
 # Rendering resolution and onnxruntime threads per OCR run (measured in bench/ocr.py).
-OCR_DPI = envcheck.positive_int("OCR_DPI", default=72)
+OCR_DPI = envcheck.positive_int("OCR_DPI", default=96)
 OCR_THREADS = envcheck.positive_int("OCR_THREADS", default=2)
 
 # --- Static files and security headers --------------------------------------------
