@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('documents', '0005_vector_stores'),
+        ('documents', '0006_chunk_cascade_within_tenant'),
         ('tenants', '0003_teams'),
     ]
 
