@@ -290,7 +290,8 @@ def _read(run: Run, mode: Mode) -> int:
                     _save(run, batch)
         _save(run, batch)
     peak = child.peak_rss_kb // 1024
-    logger.info("Document %s, %s pass: %s pages by OCR; peak RSS %s MB", document.pk, mode, by_ocr, peak)
+    log = logger.info if by_ocr else logger.debug  # a text pass is quick and says nothing
+    log("Document %s, %s pass: %s pages by OCR; peak RSS %s MB", document.pk, mode, by_ocr, peak)
     return scans
 
 

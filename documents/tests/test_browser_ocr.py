@@ -38,7 +38,7 @@ def test_it_reads_an_uploaded_scan_by_ocr_and_the_chat_cites_its_page(page, app:
         "input[name=files]",
         files=[{"name": "Signed terms.pdf", "mimeType": "application/pdf", "buffer": scan}],
     )
-    page.click("#upload-form button[type=submit]")
+    # Choosing the file uploads it.
     page.wait_for_selector("text=Signed terms.pdf: uploaded, queued for indexing.")
     document = Document.objects.get()
     status = f"#doc-{document.public_id}-status"
