@@ -34,7 +34,6 @@ DATA_DIR = Path(envcheck.read(env.str, "DATA_DIR", default=str(BASE_DIR / "data"
 envcheck.ensure_dir("DATA_DIR", DATA_DIR)
 
 INSTALLED_APPS = [
-    "daphne",  # first, so that runserver serves ASGI
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -237,15 +236,58 @@ DOCUMENT_LEASE_SECONDS = envcheck.positive_int("DOCUMENT_LEASE_SECONDS", default
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# --- Serving: request limits and health ------------------------------------------------
+# Request bodies are refused past their route's limit before Django reads them (docuchat/lib/
+# body_limit.py): the upload (several PDFs in one request) takes MAX_UPLOAD_REQUEST_MB, every
+# other route MAX_REQUEST_BODY_KB. deploy/nginx says the same to the proxy.
+MAX_UPLOAD_REQUEST_MB = envcheck.positive_int("MAX_UPLOAD_REQUEST_MB", default=max(200, MAX_FILE_SIZE_MB + 1))
+if MAX_UPLOAD_REQUEST_MB <= MAX_FILE_SIZE_MB:
+    raise ImproperlyConfigured("MAX_UPLOAD_REQUEST_MB must be larger than MAX_FILE_SIZE_MB.")
+MAX_REQUEST_BODY_KB = envcheck.positive_int("MAX_REQUEST_BODY_KB", default=1024)
+# Every db_worker process renews a heartbeat row this often; /healthz fails "worker" when none has
+# been seen for three times as long.
+WORKER_HEARTBEAT_SECONDS = envcheck.positive_int("WORKER_HEARTBEAT_SECONDS", default=10)
+# How long /healthz waits for the channel layer's round trip before calling it failing.
+HEALTH_TIMEOUT_SECONDS = 2
+
 # --- Static files and security headers --------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
+# The image collects them at build time outside DATA_DIR (a volume there would hide new files).
+STATIC_ROOT = Path(envcheck.read(env.str, "STATIC_ROOT", default=str(DATA_DIR / "staticfiles"))).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "media"
+
+# --- Object storage (optional) ---------------------------------------------------------------
+# With AWS_STORAGE_BUCKET_NAME set, uploaded documents live in that S3-compatible bucket (AWS,
+# MinIO, ...) through django-storages: uploads stream to it, workers read from it (it is the only
+# copy), and deleting a document or a workspace deletes its objects. Unset: DATA_DIR/media.
+# boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role) from the environment.
+AWS_STORAGE_BUCKET_NAME = envcheck.read(env.str, "AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = envcheck.read(env.str, "AWS_S3_ENDPOINT_URL", default="") or None
+    if AWS_S3_ENDPOINT_URL:
+        envcheck.require_scheme("AWS_S3_ENDPOINT_URL", AWS_S3_ENDPOINT_URL, ("http", "https"))
+    AWS_S3_REGION_NAME = envcheck.read(env.str, "AWS_S3_REGION_NAME", default="") or None
+    # MinIO and most self-hosted stores want path-style addresses (http://host/bucket/key).
+    AWS_S3_ADDRESSING_STYLE = envcheck.read(env.str, "AWS_S3_ADDRESSING_STYLE", default="path")
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
+    # A document is read (by the worker, or the file view) through a temporary file past 2 MB,
+    # never whole into memory.
+    AWS_S3_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_DEFAULT_ACL = None
+    # STORAGE_SIGNED_URLS: after the tenant check, the file view redirects to a signed URL valid
+    # this many seconds instead of streaming the file itself (the store must be reachable by
+    # browsers). 0: the file view streams it.
+    AWS_QUERYSTRING_EXPIRE = envcheck.read(env.int, "STORAGE_SIGNED_URLS", default=0) or 60
+    STORAGE_SIGNED_URLS = envcheck.read(env.int, "STORAGE_SIGNED_URLS", default=0) > 0
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+else:
+    STORAGE_SIGNED_URLS = False
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
