@@ -23,6 +23,8 @@ the lease token, so a run whose document was deleted or taken over stops at its 
 
 import logging
 import re
+import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -212,7 +214,8 @@ def _extract(run: Run) -> list[pdf.Page]:
 
 @contextmanager
 def _source(document: Document) -> Iterator[pdf.Source]:
-    """A local path when the storage has one (pypdfium2 then reads lazily), else the bytes."""
+    """A local path to the PDF, so pypdfium2 reads it lazily: the storage's own path, or (object
+    storage, the only copy) a temporary file the object is streamed into."""
     if not document.file or not document.file.storage.exists(document.file.name):
         raise IngestFailed("The uploaded file is missing from storage; upload it again.")
     try:
@@ -222,8 +225,10 @@ def _source(document: Document) -> Iterator[pdf.Source]:
     if path:
         yield path
         return
-    with document.file.open("rb") as handle:
-        yield handle.read()
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as copy, document.file.open("rb") as handle:
+        shutil.copyfileobj(handle, copy, 1024 * 1024)
+        copy.flush()
+        yield copy.name
 
 
 def _commit(
