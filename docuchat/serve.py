@@ -52,7 +52,7 @@ def main() -> None:
         reload_dirs=code_dirs() if args.reload else None,
         loop="uvloop",
         http="httptools",
-        ws="websockets",
+        ws="websockets-sansio",
         ws_max_size=envcheck.positive_int("WS_MAX_MESSAGE_KB", default=64) * 1024,
         lifespan="off",  # Channels' router has no lifespan handler
         proxy_headers=False,

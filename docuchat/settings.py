@@ -121,13 +121,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = envcheck.read(env.str, "REDIS_URL", default="")
 if REDIS_URL:
     envcheck.require_scheme("REDIS_URL", REDIS_URL, ("redis", "rediss", "unix"))
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Every key DocuChat writes starts with this, so one Redis can serve several installations.
+    REDIS_KEY_PREFIX = envcheck.read(env.str, "REDIS_KEY_PREFIX", default="docuchat")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
         }
     }
+    # Sessions are read from Redis and written through to the database, so every web process
+    # sees the same ones and a Redis restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
