@@ -13,6 +13,7 @@ import sys
 import threading
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -58,6 +59,7 @@ def start() -> threading.Thread:
 
 
 def _beat_forever(name: str, queues: str) -> None:
+    apps.ready_event.wait()  # started from AppConfig.ready(): let the other apps finish first
     while True:
         try:
             close_old_connections()

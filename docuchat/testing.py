@@ -1,5 +1,6 @@
 """The shared test base: a cast of tenants and people, a real server, and a real browser."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -185,6 +186,59 @@ def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def stop_live_app(app: LiveApp) -> None:
     stop_processes(app.processes)
+
+
+@dataclass
+class Oversized:
+    """How a server answered a request body larger than it should accept."""
+
+    status: int | None  # None: the connection was cut before any answer arrived
+    sent: int  # body bytes the client got out before the answer (or the cut)
+    seconds: float
+    peak_rss_mb: float  # the server process's peak resident memory (VmHWM) afterwards
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def send_oversized(
+    url: str, path: str, total: int, *, chunked: bool, server_pid: int, headers: str = ""
+) -> Oversized:
+    """POST `total` bytes to `path` in 1 MiB pieces, declared up front (Content-Length) or not
+    (chunked), and stop as soon as the server answers or hangs up."""
+    import select
+    from urllib.parse import urlsplit
+
+    host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80
+    piece = b"x" * (1024 * 1024)
+    length = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{length}\r\n"
+        f"Content-Type: application/octet-stream\r\n{headers}\r\n"
+    ).encode()
+    sent, answer, started = 0, b"", time.perf_counter()
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(head)
+        try:
+            while sent < total:
+                if select.select([sock], [], [], 0)[0]:
+                    break  # the server answered (or closed): stop sending
+                frame = f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if chunked else piece
+                sock.sendall(frame)
+                sent += len(piece)
+            if chunked and sent >= total:
+                sock.sendall(b"0\r\n\r\n")
+            answer = sock.recv(65536)
+        except (BrokenPipeError, ConnectionResetError):
+            with contextlib.suppress(OSError):
+                answer = sock.recv(65536)
+    seconds = time.perf_counter() - started
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else None
+    return Oversized(status, sent, seconds, peak_rss_mb(server_pid))
 
 
 NGINX_TEMPLATE = BASE_DIR / "deploy" / "nginx" / "docuchat.conf.template"
