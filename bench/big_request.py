@@ -44,8 +44,8 @@ def main() -> None:
                 ("upload, chunked", "/t/bench-000/documents/", True),
             ):
                 r = send_oversized(app.url, path, ARGS.megabytes * MB, chunked=chunked, server_pid=pid)
-                print(f"{label:<26} answer {r.status!s:<4} after {r.sent / MB:7.0f} MB sent, {r.seconds:6.2f} s;"
-                      f" server peak RSS {r.peak_rss_mb:.0f} MB")  # fmt: skip
+                print(f"{label:<26} answer {r.status!s:<4} after {r.sent / MB:7.0f} MB sent, "
+                      f"{r.seconds:6.2f} s; server peak RSS {r.peak_rss_mb:.0f} MB")  # fmt: skip
         finally:
             stop_live_app(app)
 

@@ -1,11 +1,13 @@
 """200 simultaneous WebSocket chats on one server process, the fake model streaming 50 tokens/s.
 
-Opens 200 signed-in sockets (two members in each of the 100 bench tenants) to one daphne process,
+Opens 200 signed-in sockets (two members in each of the 100 bench tenants) to one server process
+(or, with --processes N, to nginx in front of N processes sharing Redis),
 sends 200 questions at the same instant, and reads every streamed piece. Prints how many answers
 completed and failed, the gap between consecutive pieces of an answer as the clients saw them
 (p50/p95/max), and the time to the first piece. Target: all complete, p95 gap < 100 ms.
 
-    .venv/bin/python bench/chat_concurrency.py [--chats 200] [--tokens 50] [--rate 50]
+    .venv/bin/python bench/chat_concurrency.py [--chats 200] [--tokens 50] [--rate 50] [--processes 1]
+        [--server uvicorn|granian|daphne]
 """
 
 import argparse
@@ -24,6 +26,10 @@ parser.add_argument("--chunks", type=int, default=100_000)
 parser.add_argument("--chats", type=int, default=200)
 parser.add_argument("--tokens", type=int, default=50)
 parser.add_argument("--rate", type=float, default=50)
+parser.add_argument(
+    "--processes", type=int, default=1, help="web processes (several: behind nginx, on Redis)"
+)
+parser.add_argument("--server", default="uvicorn", help="uvicorn (production's), granian or daphne")
 ARGS = parser.parse_args()
 retrieval_data.setup(ARGS.chunks)
 
@@ -78,7 +84,9 @@ def main() -> None:
     cookies = chat_harness.session_cookies([user for _, user, _ in asked])
     ChatSession.objects.filter(tenant__slug__startswith="bench-").delete()
     logs = Path(tempfile.mkdtemp(prefix="chat-concurrency-"))
-    servers = chat_harness.start(tokens=ARGS.tokens, rate=ARGS.rate, log_dir=logs)
+    servers = chat_harness.start(
+        tokens=ARGS.tokens, rate=ARGS.rate, log_dir=logs, server=ARGS.server, processes=ARGS.processes
+    )
     try:
         chats, elapsed = asyncio.run(run(servers.port, asked, cookies))
     finally:
@@ -86,7 +94,12 @@ def main() -> None:
     completed = [c for c in chats if c.status == "complete"]
     gaps = [g for c in completed for g in c.gaps]
     firsts = [c.first_token_ms for c in completed if c.first_token_ms is not None]
-    print(f"\n== {len(chats)} simultaneous chats, one daphne process, fake model {ARGS.tokens} tokens "
+    shape = (
+        f"one {ARGS.server} process"
+        if ARGS.processes == 1
+        else f"{ARGS.processes} {ARGS.server} processes behind nginx"
+    )
+    print(f"\n== {len(chats)} simultaneous chats, {shape}, fake model {ARGS.tokens} tokens "
           f"at {ARGS.rate:g}/s ==")  # fmt: skip
     print(f"completed {len(completed)}   failed {len(chats) - len(completed)}   "
           f"pieces received {sum(len(c.deltas) for c in chats):,}   wall time {elapsed:.1f} s")  # fmt: skip

@@ -1,5 +1,7 @@
-"""The real thing, for the chat benchmarks: one daphne process serving the bench database, the fake
-OpenAI-compatible model (chat/tests/fake_llm.py) in a process of its own, and signed-in sockets.
+"""The real thing, for the chat benchmarks: the production server (or another, to compare) serving
+the bench database, the fake OpenAI-compatible model (chat/tests/fake_llm.py) in a process of its
+own, and signed-in sockets. With several processes, they share Redis (BENCH_REDIS_URL, by default
+database 13 of the local Redis) and sit behind nginx with the production config.
 """
 
 import asyncio
@@ -14,10 +16,13 @@ from pathlib import Path
 
 from chat_wsclient import Closed, WebSocket
 
-from docuchat.testing import free_port, stop_processes, wait_healthy
+from docuchat.testing import free_port, server_command, start_nginx, stop_processes, wait_healthy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 FINISHED = re.compile(r'data-status="(complete|failed|cancelled)"')
+
+
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
 @dataclass
@@ -29,10 +34,11 @@ class Servers:
         stop_processes(self.processes)
 
 
-def start(*, tokens: int, rate: float, log_dir: Path) -> Servers:
-    """The fake model (`tokens` per answer at `rate` tokens/s, 0 for no delay), then daphne."""
+def start(*, tokens: int, rate: float, log_dir: Path, server: str = "uvicorn", processes: int = 1) -> Servers:
+    """The fake model (`tokens` per answer at `rate` tokens/s, 0 for no delay), then `processes`
+    web processes of `server`; several share Redis and are reached through nginx."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    llm_port, port = free_port(), free_port()
+    llm_port = free_port()
     env = {
         **os.environ,
         "DEBUG": "false",
@@ -40,17 +46,26 @@ def start(*, tokens: int, rate: float, log_dir: Path) -> Servers:
         "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
+        "ACCESS_LOG": "false",
     }
+    if processes > 1:
+        env["REDIS_URL"] = BENCH_REDIS_URL
     llm = [sys.executable, "-m", "chat.tests.fake_llm", "--port", str(llm_port), "--tokens", str(tokens),
            "--rate", str(rate)]  # fmt: skip
-    web = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "docuchat.asgi:application"]
-    procs = [
-        subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=open(log_dir / f"{name}.log", "wb"),  # noqa: SIM115
-                         stderr=subprocess.STDOUT)
-        for name, cmd in (("fake_llm", llm), ("daphne", web))
-    ]  # fmt: skip
-    wait_healthy(f"http://127.0.0.1:{port}", procs, log_dir / "daphne.log", timeout=60)
-    return Servers(port, procs)
+    procs = [_spawn(llm, env, log_dir / "fake_llm.log")]
+    ports = [free_port() for _ in range(processes)]
+    for i, port in enumerate(ports):
+        procs.append(_spawn(server_command(port, server), env, log_dir / f"web-{i}.log"))
+    for i, port in enumerate(ports):
+        wait_healthy(f"http://127.0.0.1:{port}", procs, log_dir / f"web-{i}.log", timeout=60, path="/livez")
+    if processes == 1:
+        return Servers(ports[0], procs)
+    proxy = start_nginx(log_dir / "nginx", ports)
+    return Servers(int(proxy.url.rsplit(":", 1)[1]), [proxy.process, *procs])
+
+
+def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
 
 
 def session_cookies(users: list) -> list[str]:
