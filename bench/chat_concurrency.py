@@ -30,6 +30,9 @@ parser.add_argument(
     "--processes", type=int, default=1, help="web processes (several: behind nginx, on Redis)"
 )
 parser.add_argument("--server", default="uvicorn", help="uvicorn (production's), granian or daphne")
+parser.add_argument(
+    "--profile", type=Path, help="py-spy's collapsed stacks of the (first) web process to this file"
+)
 ARGS = parser.parse_args()
 retrieval_data.setup(ARGS.chunks)
 
@@ -88,6 +91,8 @@ def main() -> None:
         tokens=ARGS.tokens, rate=ARGS.rate, log_dir=logs, server=ARGS.server, processes=ARGS.processes
     )
     try:
+        if ARGS.profile:
+            servers.profile(servers.processes[-ARGS.processes].pid, ARGS.profile)
         chats, elapsed = asyncio.run(run(servers.port, asked, cookies))
     finally:
         servers.stop()

@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -29,8 +30,31 @@ BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 class Servers:
     port: int
     processes: list[subprocess.Popen]
+    profiler: subprocess.Popen | None = None
+
+    def profile(self, pid: int, output: Path) -> None:
+        """Sample `pid` with py-spy (its collapsed stacks to `output`) until stop()."""
+        spy = Path(sys.executable).with_name("py-spy")
+        cmd = [
+            str(spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "--gil",
+            "--output",
+            str(output),
+        ]
+        self.profiler = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        time.sleep(1)  # attached
 
     def stop(self) -> None:
+        if self.profiler is not None:
+            self.profiler.send_signal(signal.SIGINT)
+            self.profiler.wait(30)
         stop_processes(self.processes)
 
 

@@ -15,6 +15,20 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from docuchat.lib.body_limit import BodyLimit  # noqa: E402
 from docuchat.routing import websocket_urlpatterns  # noqa: E402
 
+
+def warm_up() -> None:
+    """Load, before the first request, what the first questions would otherwise load while holding
+    the GIL: the openai package (about 2 s of imports that stalled every socket in a burst on a
+    fresh process) and the tokenizer's tables."""
+    import openai  # noqa: F401
+
+    from docuchat.lib.tokens import encoding
+
+    encoding()
+
+
+warm_up()
+
 application = ProtocolTypeRouter(
     {
         "http": BodyLimit(django_asgi_app),
