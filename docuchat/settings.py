@@ -114,6 +114,15 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = envcheck.read(
     env.str, "TEST_DATABASE_NAME", default="test_docuchat"
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Behind PgBouncer in transaction mode (docs/scaling.md), a connection is only ours for one
+# transaction: no server-side cursors (Django's .iterator() holds one across transactions) and no
+# prepared statements kept on a server connection. The app's own session settings are all
+# transaction-local already (SET LOCAL, set_config(..., true)). channels-postgres's LISTEN needs a
+# session of its own, so this shape needs REDIS_URL (checked below).
+PGBOUNCER_TRANSACTION_MODE = envcheck.strict_bool("PGBOUNCER_TRANSACTION_MODE", default=False)
+if PGBOUNCER_TRANSACTION_MODE:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 # --- Cache and channel layer ------------------------------------------------------
 # Both must work across processes so that the worker can push to browsers and
@@ -140,6 +149,11 @@ if REDIS_URL:
     # sees the same ones and a Redis restart signs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
+    if PGBOUNCER_TRANSACTION_MODE:
+        raise ImproperlyConfigured(
+            "PGBOUNCER_TRANSACTION_MODE needs REDIS_URL: the database channel layer LISTENs on a "
+            "session of its own, which transaction pooling does not keep."
+        )
     CACHES = {
         "default": {
             "BACKEND": "docuchat.lib.dbcache.AtomicDatabaseCache",
