@@ -30,6 +30,7 @@ parser.add_argument(
     "--processes", type=int, default=1, help="web processes (several: behind nginx, on Redis)"
 )
 parser.add_argument("--server", default="uvicorn", help="uvicorn (production's), granian or daphne")
+parser.add_argument("--redis", action="store_true", help="Redis even for one process (always with several)")
 parser.add_argument(
     "--profile", type=Path, help="py-spy's collapsed stacks of the (first) web process to this file"
 )
@@ -88,7 +89,12 @@ def main() -> None:
     ChatSession.objects.filter(tenant__slug__startswith="bench-").delete()
     logs = Path(tempfile.mkdtemp(prefix="chat-concurrency-"))
     servers = chat_harness.start(
-        tokens=ARGS.tokens, rate=ARGS.rate, log_dir=logs, server=ARGS.server, processes=ARGS.processes
+        tokens=ARGS.tokens,
+        rate=ARGS.rate,
+        log_dir=logs,
+        server=ARGS.server,
+        processes=ARGS.processes,
+        redis=ARGS.redis,
     )
     try:
         if ARGS.profile:

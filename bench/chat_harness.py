@@ -58,7 +58,15 @@ class Servers:
         stop_processes(self.processes)
 
 
-def start(*, tokens: int, rate: float, log_dir: Path, server: str = "uvicorn", processes: int = 1) -> Servers:
+def start(
+    *,
+    tokens: int,
+    rate: float,
+    log_dir: Path,
+    server: str = "uvicorn",
+    processes: int = 1,
+    redis: bool = False,
+) -> Servers:
     """The fake model (`tokens` per answer at `rate` tokens/s, 0 for no delay), then `processes`
     web processes of `server`; several share Redis and are reached through nginx."""
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -72,7 +80,7 @@ def start(*, tokens: int, rate: float, log_dir: Path, server: str = "uvicorn", p
         "LOG_LEVEL": "WARNING",
         "ACCESS_LOG": "false",
     }
-    if processes > 1:
+    if processes > 1 or redis:
         env["REDIS_URL"] = BENCH_REDIS_URL
     llm = [sys.executable, "-m", "chat.tests.fake_llm", "--port", str(llm_port), "--tokens", str(tokens),
            "--rate", str(rate)]  # fmt: skip
