@@ -12,6 +12,7 @@ completed and failed, the gap between consecutive pieces of an answer as the cli
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -122,6 +123,11 @@ def main() -> None:
         per_chat = [(c.finished - c.sent) * 1000 for c in completed]
         print(f"{'send -> answer complete':<28} p50 {percentile(per_chat, 50):8.0f} ms   "
               f"p95 {percentile(per_chat, 95):8.0f} ms   (50 tokens at 50/s take 1,000 ms)")  # fmt: skip
+        last = max(firsts) / 1000
+        rate = len(firsts) / last
+        print(f"{'turns opened':<28} {rate:6.1f}/s in all, {rate / ARGS.processes:6.1f}/s per process "
+              f"(the last first piece after {last:.1f} s)")  # fmt: skip
+    print(f"load average: {os.getloadavg()[0]:.2f}")
     print(f"server logs: {logs}")
 
 
