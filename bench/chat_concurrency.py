@@ -83,6 +83,19 @@ async def run(port: int, asked: list[tuple[str, User, str]], cookies: list[str])
     return chats, elapsed
 
 
+def web_cpu_seconds(processes: list) -> float:
+    """User and system CPU seconds of the web processes and their children so far."""
+    import psutil
+
+    total = 0.0
+    for proc in processes:
+        tree = psutil.Process(proc.pid)
+        for each in [tree, *tree.children(recursive=True)]:
+            times = each.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def main() -> None:
     retrieval_data.ensure(ARGS.chunks)
     asked = askers(ARGS.chats)
@@ -100,7 +113,10 @@ def main() -> None:
     try:
         if ARGS.profile:
             servers.profile(servers.processes[-ARGS.processes].pid, ARGS.profile)
+        webs = servers.processes[-ARGS.processes :]
+        cpu_before = web_cpu_seconds(webs)
         chats, elapsed = asyncio.run(run(servers.port, asked, cookies))
+        cpu = web_cpu_seconds(webs) - cpu_before
     finally:
         servers.stop()
     completed = [c for c in chats if c.status == "complete"]
@@ -127,6 +143,8 @@ def main() -> None:
         rate = len(firsts) / last
         print(f"{'turns opened':<28} {rate:6.1f}/s in all, {rate / ARGS.processes:6.1f}/s per process "
               f"(the last first piece after {last:.1f} s)")  # fmt: skip
+    print(f"{'web processes CPU':<28} {cpu:6.1f} s in all, {cpu / len(chats) * 1000:5.0f} ms per chat "
+          f"(connect, open the turn, stream {ARGS.tokens} pieces): load-independent")  # fmt: skip
     print(f"load average: {os.getloadavg()[0]:.2f}")
     print(f"server logs: {logs}")
 
