@@ -17,14 +17,23 @@ from docuchat.routing import websocket_urlpatterns  # noqa: E402
 
 
 def warm_up() -> None:
-    """Load, before the first request, what the first questions would otherwise load while holding
-    the GIL: the openai package (about 2 s of imports that stalled every socket in a burst on a
-    fresh process) and the tokenizer's tables."""
+    """Load, before the first request, what the first questions would otherwise load on the event
+    loop, stalling every socket of a burst on a fresh process (py-spy): the openai package (about
+    2 s of imports), the tokenizer's tables, every app's URLs and views (the first `{% url %}` in a
+    chat fragment imported them), the template engine and the chat's and documents' templates."""
     import openai  # noqa: F401
+    from django.template.loader import get_template
+    from django.urls import reverse
 
     from docuchat.lib.tokens import encoding
 
     encoding()
+    reverse(
+        "chat:session",
+        kwargs={"tenant_slug": "warm-up", "session_id": "00000000-0000-0000-0000-000000000000"},
+    )
+    for name in ("chat/index.html", "documents/list.html"):
+        get_template(name)
 
 
 warm_up()
