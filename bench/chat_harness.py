@@ -24,6 +24,7 @@ FINISHED = re.compile(r'data-status="(complete|failed|cancelled)"')
 
 
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+BENCH_REDIS_PREFIX = "docuchat-bench"  # every key the benchmark's servers write; deleted after
 
 
 @dataclass
@@ -56,6 +57,16 @@ class Servers:
             self.profiler.send_signal(signal.SIGINT)
             self.profiler.wait(30)
         stop_processes(self.processes)
+        forget_redis_keys()
+
+
+def forget_redis_keys() -> None:
+    """Delete the keys the benchmark wrote (and only those) from the shared Redis."""
+    import redis
+
+    client = redis.Redis.from_url(BENCH_REDIS_URL)
+    for key in client.scan_iter(match=f"{BENCH_REDIS_PREFIX}*", count=1000):
+        client.delete(key)
 
 
 def start(
@@ -82,6 +93,7 @@ def start(
     }
     if processes > 1 or redis:
         env["REDIS_URL"] = BENCH_REDIS_URL
+        env["REDIS_KEY_PREFIX"] = BENCH_REDIS_PREFIX
     llm = [sys.executable, "-m", "chat.tests.fake_llm", "--port", str(llm_port), "--tokens", str(tokens),
            "--rate", str(rate)]  # fmt: skip
     procs = [_spawn(llm, env, log_dir / "fake_llm.log")]
