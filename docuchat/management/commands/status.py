@@ -25,10 +25,18 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"  {part.name:<16} ok")
         if "database" not in failing:
+            self._warnings()
             self._workers()
             self._queues()
         if failing:
             raise CommandError(f"failing: {', '.join(failing)}")
+
+    def _warnings(self) -> None:
+        from docuchat.views import WARNINGS, _warnings
+
+        for name, warn in WARNINGS.items():
+            for text in _warnings(warn):
+                self.stdout.write(f"  {name:<16} WARNING  {text}")
 
     def _workers(self) -> None:
         workers = health.workers_seen()
