@@ -28,9 +28,10 @@ def test_it_says_why_when_several_files_together_are_over_the_request_limit(
     open_documents(page, small_request_app)
     # Each file is under the 1 MB file limit (the page lets them through); together, 2.7 MB.
     body = b"%PDF-1.4\n" + b"0" * (900 * 1024)
-    page.set_input_files("input[name=files]", files=[
-        {"name": f"part-{i}.pdf", "mimeType": "application/pdf", "buffer": body} for i in range(3)
-    ])  # fmt: skip  (choosing the files uploads them)
+    page.set_input_files(
+        "input[name=files]",
+        files=[{"name": f"part-{i}.pdf", "mimeType": "application/pdf", "buffer": body} for i in range(3)],
+    )  # choosing the files uploads them
     alert = page.wait_for_selector("#doc-notice .alert-error")
     assert alert.inner_text() == (
         "This request is larger than the 2 MB this address accepts. Upload fewer files at once."
