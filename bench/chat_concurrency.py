@@ -1,15 +1,18 @@
 """200 simultaneous WebSocket chats on one server process, the fake model streaming 50 tokens/s.
 
-Opens 200 signed-in sockets (two members in each of the 100 bench tenants) to one daphne process,
+Opens 200 signed-in sockets (two members in each of the 100 bench tenants) to one server process
+(or, with --processes N, to nginx in front of N processes sharing Redis),
 sends 200 questions at the same instant, and reads every streamed piece. Prints how many answers
 completed and failed, the gap between consecutive pieces of an answer as the clients saw them
 (p50/p95/max), and the time to the first piece. Target: all complete, p95 gap < 100 ms.
 
-    .venv/bin/python bench/chat_concurrency.py [--chats 200] [--tokens 50] [--rate 50]
+    .venv/bin/python bench/chat_concurrency.py [--chats 200] [--tokens 50] [--rate 50] [--processes 1]
+        [--server uvicorn|granian|daphne]
 """
 
 import argparse
 import asyncio
+import os
 import random
 import sys
 import tempfile
@@ -24,6 +27,14 @@ parser.add_argument("--chunks", type=int, default=100_000)
 parser.add_argument("--chats", type=int, default=200)
 parser.add_argument("--tokens", type=int, default=50)
 parser.add_argument("--rate", type=float, default=50)
+parser.add_argument(
+    "--processes", type=int, default=1, help="web processes (several: behind nginx, on Redis)"
+)
+parser.add_argument("--server", default="uvicorn", help="uvicorn (production's), granian or daphne")
+parser.add_argument("--redis", action="store_true", help="Redis even for one process (always with several)")
+parser.add_argument(
+    "--profile", type=Path, help="py-spy's collapsed stacks of the (first) web process to this file"
+)
 ARGS = parser.parse_args()
 retrieval_data.setup(ARGS.chunks)
 
@@ -72,21 +83,51 @@ async def run(port: int, asked: list[tuple[str, User, str]], cookies: list[str])
     return chats, elapsed
 
 
+def web_cpu_seconds(processes: list) -> float:
+    """User and system CPU seconds of the web processes and their children so far."""
+    import psutil
+
+    total = 0.0
+    for proc in processes:
+        tree = psutil.Process(proc.pid)
+        for each in [tree, *tree.children(recursive=True)]:
+            times = each.cpu_times()
+            total += times.user + times.system
+    return total
+
+
 def main() -> None:
     retrieval_data.ensure(ARGS.chunks)
     asked = askers(ARGS.chats)
     cookies = chat_harness.session_cookies([user for _, user, _ in asked])
     ChatSession.objects.filter(tenant__slug__startswith="bench-").delete()
     logs = Path(tempfile.mkdtemp(prefix="chat-concurrency-"))
-    servers = chat_harness.start(tokens=ARGS.tokens, rate=ARGS.rate, log_dir=logs)
+    servers = chat_harness.start(
+        tokens=ARGS.tokens,
+        rate=ARGS.rate,
+        log_dir=logs,
+        server=ARGS.server,
+        processes=ARGS.processes,
+        redis=ARGS.redis,
+    )
     try:
+        if ARGS.profile:
+            servers.profile(servers.processes[-ARGS.processes].pid, ARGS.profile)
+        webs = servers.processes[-ARGS.processes :]
+        cpu_before = web_cpu_seconds(webs)
         chats, elapsed = asyncio.run(run(servers.port, asked, cookies))
+        cpu = web_cpu_seconds(webs) - cpu_before
     finally:
         servers.stop()
     completed = [c for c in chats if c.status == "complete"]
     gaps = [g for c in completed for g in c.gaps]
     firsts = [c.first_token_ms for c in completed if c.first_token_ms is not None]
-    print(f"\n== {len(chats)} simultaneous chats, one daphne process, fake model {ARGS.tokens} tokens "
+    shape = (
+        f"one {ARGS.server} process"
+        if ARGS.processes == 1
+        else f"{ARGS.processes} {ARGS.server} processes behind nginx"
+    )
+    print(f"\n== {len(chats)} simultaneous chats, {shape}, fake model {ARGS.tokens} tokens "
           f"at {ARGS.rate:g}/s ==")  # fmt: skip
     print(f"completed {len(completed)}   failed {len(chats) - len(completed)}   "
           f"pieces received {sum(len(c.deltas) for c in chats):,}   wall time {elapsed:.1f} s")  # fmt: skip
@@ -98,6 +139,13 @@ def main() -> None:
         per_chat = [(c.finished - c.sent) * 1000 for c in completed]
         print(f"{'send -> answer complete':<28} p50 {percentile(per_chat, 50):8.0f} ms   "
               f"p95 {percentile(per_chat, 95):8.0f} ms   (50 tokens at 50/s take 1,000 ms)")  # fmt: skip
+        last = max(firsts) / 1000
+        rate = len(firsts) / last
+        print(f"{'turns opened':<28} {rate:6.1f}/s in all, {rate / ARGS.processes:6.1f}/s per process "
+              f"(the last first piece after {last:.1f} s)")  # fmt: skip
+    print(f"{'web processes CPU':<28} {cpu:6.1f} s in all, {cpu / len(chats) * 1000:5.0f} ms per chat "
+          f"(connect, open the turn, stream {ARGS.tokens} pieces): load-independent")  # fmt: skip
+    print(f"load average: {os.getloadavg()[0]:.2f}")
     print(f"server logs: {logs}")
 
 

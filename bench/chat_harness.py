@@ -1,11 +1,14 @@
-"""The real thing, for the chat benchmarks: one daphne process serving the bench database, the fake
-OpenAI-compatible model (chat/tests/fake_llm.py) in a process of its own, and signed-in sockets.
+"""The real thing, for the chat benchmarks: the production server (or another, to compare) serving
+the bench database, the fake OpenAI-compatible model (chat/tests/fake_llm.py) in a process of its
+own, and signed-in sockets. With several processes, they share Redis (BENCH_REDIS_URL, by default
+database 13 of the local Redis) and sit behind nginx with the production config.
 """
 
 import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -14,25 +17,71 @@ from pathlib import Path
 
 from chat_wsclient import Closed, WebSocket
 
-from docuchat.testing import free_port, stop_processes, wait_healthy
+from docuchat.testing import free_port, server_command, start_nginx, stop_processes, wait_healthy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 FINISHED = re.compile(r'data-status="(complete|failed|cancelled)"')
+
+
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+BENCH_REDIS_PREFIX = "docuchat-bench"  # every key the benchmark's servers write; deleted after
 
 
 @dataclass
 class Servers:
     port: int
     processes: list[subprocess.Popen]
+    profiler: subprocess.Popen | None = None
+
+    def profile(self, pid: int, output: Path) -> None:
+        """Sample `pid` with py-spy (its collapsed stacks to `output`) until stop()."""
+        spy = Path(sys.executable).with_name("py-spy")
+        cmd = [
+            str(spy),
+            "record",
+            "--pid",
+            str(pid),
+            "--format",
+            "raw",
+            "--rate",
+            "200",
+            "--gil",
+            "--output",
+            str(output),
+        ]
+        self.profiler = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        time.sleep(1)  # attached
 
     def stop(self) -> None:
+        if self.profiler is not None:
+            self.profiler.send_signal(signal.SIGINT)
+            self.profiler.wait(30)
         stop_processes(self.processes)
+        forget_redis_keys()
 
 
-def start(*, tokens: int, rate: float, log_dir: Path) -> Servers:
-    """The fake model (`tokens` per answer at `rate` tokens/s, 0 for no delay), then daphne."""
+def forget_redis_keys() -> None:
+    """Delete the keys the benchmark wrote (and only those) from the shared Redis."""
+    import redis
+
+    client = redis.Redis.from_url(BENCH_REDIS_URL)
+    for key in client.scan_iter(match=f"{BENCH_REDIS_PREFIX}*", count=1000):
+        client.delete(key)
+
+
+def start(
+    *,
+    tokens: int,
+    rate: float,
+    log_dir: Path,
+    server: str = "uvicorn",
+    processes: int = 1,
+    redis: bool = False,
+) -> Servers:
+    """The fake model (`tokens` per answer at `rate` tokens/s, 0 for no delay), then `processes`
+    web processes of `server`; several share Redis and are reached through nginx."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    llm_port, port = free_port(), free_port()
+    llm_port = free_port()
     env = {
         **os.environ,
         "DEBUG": "false",
@@ -40,17 +89,27 @@ def start(*, tokens: int, rate: float, log_dir: Path) -> Servers:
         "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",
+        "ACCESS_LOG": "false",
     }
+    if processes > 1 or redis:
+        env["REDIS_URL"] = BENCH_REDIS_URL
+        env["REDIS_KEY_PREFIX"] = BENCH_REDIS_PREFIX
     llm = [sys.executable, "-m", "chat.tests.fake_llm", "--port", str(llm_port), "--tokens", str(tokens),
            "--rate", str(rate)]  # fmt: skip
-    web = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "docuchat.asgi:application"]
-    procs = [
-        subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=open(log_dir / f"{name}.log", "wb"),  # noqa: SIM115
-                         stderr=subprocess.STDOUT)
-        for name, cmd in (("fake_llm", llm), ("daphne", web))
-    ]  # fmt: skip
-    wait_healthy(f"http://127.0.0.1:{port}", procs, log_dir / "daphne.log", timeout=60)
-    return Servers(port, procs)
+    procs = [_spawn(llm, env, log_dir / "fake_llm.log")]
+    ports = [free_port() for _ in range(processes)]
+    for i, port in enumerate(ports):
+        procs.append(_spawn(server_command(port, server), env, log_dir / f"web-{i}.log"))
+    for i, port in enumerate(ports):
+        wait_healthy(f"http://127.0.0.1:{port}", procs, log_dir / f"web-{i}.log", timeout=60, path="/livez")
+    if processes == 1:
+        return Servers(ports[0], procs)
+    proxy = start_nginx(log_dir / "nginx", ports)
+    return Servers(int(proxy.url.rsplit(":", 1)[1]), [proxy.process, *procs])
+
+
+def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
 
 
 def session_cookies(users: list) -> list[str]:

@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels' routing."""
+"""ASGI entry point: HTTP through Django (behind the per-route body limits), WebSockets through
+Channels' routing. Served by uvicorn (docuchat/serve.py)."""
 
 import os
 
@@ -11,15 +12,35 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set u
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from docuchat.lib.asgi_body import JoinBodyMessages, stop_twisted_parsing_forms  # noqa: E402
+from docuchat.lib.body_limit import BodyLimit  # noqa: E402
 from docuchat.routing import websocket_urlpatterns  # noqa: E402
 
-stop_twisted_parsing_forms()  # daphne's Twisted would parse (in memory) every upload Django parses
+
+def warm_up() -> None:
+    """Load, before the first request, what the first questions would otherwise load on the event
+    loop, stalling every socket of a burst on a fresh process (py-spy): the openai package (about
+    2 s of imports), the tokenizer's tables, every app's URLs and views (the first `{% url %}` in a
+    chat fragment imported them), the template engine and the chat's and documents' templates."""
+    import openai  # noqa: F401
+    from django.template.loader import get_template
+    from django.urls import reverse
+
+    from docuchat.lib.tokens import encoding
+
+    encoding()
+    reverse(
+        "chat:session",
+        kwargs={"tenant_slug": "warm-up", "session_id": "00000000-0000-0000-0000-000000000000"},
+    )
+    for name in ("chat/index.html", "documents/list.html"):
+        get_template(name)
+
+
+warm_up()
 
 application = ProtocolTypeRouter(
     {
-        # Large uploads: Django gets the body in 1 MiB pieces, not daphne's 8 KiB ones.
-        "http": JoinBodyMessages(django_asgi_app),
+        "http": BodyLimit(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -34,7 +34,6 @@ DATA_DIR = Path(envcheck.read(env.str, "DATA_DIR", default=str(BASE_DIR / "data"
 envcheck.ensure_dir("DATA_DIR", DATA_DIR)
 
 INSTALLED_APPS = [
-    "daphne",  # first, so that runserver serves ASGI
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -117,6 +116,15 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = envcheck.read(
     env.str, "TEST_DATABASE_NAME", default="test_docuchat"
 )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Behind PgBouncer in transaction mode (docs/scaling.md), a connection is only ours for one
+# transaction: no server-side cursors (Django's .iterator() holds one across transactions) and no
+# prepared statements kept on a server connection. The app's own session settings are all
+# transaction-local already (SET LOCAL, set_config(..., true)). channels-postgres's LISTEN needs a
+# session of its own, so this shape needs REDIS_URL (checked below).
+PGBOUNCER_TRANSACTION_MODE = envcheck.strict_bool("PGBOUNCER_TRANSACTION_MODE", default=False)
+if PGBOUNCER_TRANSACTION_MODE:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 
 # --- Cache and channel layer ------------------------------------------------------
 # Both must work across processes so that the worker can push to browsers and
@@ -124,14 +132,38 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = envcheck.read(env.str, "REDIS_URL", default="")
 if REDIS_URL:
     envcheck.require_scheme("REDIS_URL", REDIS_URL, ("redis", "rediss", "unix"))
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Every key DocuChat writes starts with this, so one Redis can serve several installations.
+    REDIS_KEY_PREFIX = envcheck.read(env.str, "REDIS_KEY_PREFIX", default="docuchat")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_KEY_PREFIX,
+            "OPTIONS": {"driver_info": None},  # see the channel layer's note
+        }
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                # redis-py's default 5 s read timeout equals channels-redis's 5 s blocking pop, so
+                # any stall of the event loop (a burst) timed the pop out and closed that socket.
+                # driver_info None: redis-py otherwise reads its own package metadata from disk
+                # for each new connection (27% of a process's time while 200 sockets connected).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "driver_info": None}],
+                "prefix": f"{REDIS_KEY_PREFIX}:asgi",
+            },
         }
     }
+    # Sessions are read from Redis and written through to the database, so every web process
+    # sees the same ones and a Redis restart signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
+    if PGBOUNCER_TRANSACTION_MODE:
+        raise ImproperlyConfigured(
+            "PGBOUNCER_TRANSACTION_MODE needs REDIS_URL: the database channel layer LISTENs on a "
+            "session of its own, which transaction pooling does not keep."
+        )
     CACHES = {
         "default": {
             "BACKEND": "docuchat.lib.dbcache.AtomicDatabaseCache",
@@ -291,15 +323,58 @@ OCR_PAGE_SECONDS = envcheck.positive_int("OCR_PAGE_SECONDS", default=60)
 OCR_DPI = envcheck.positive_int("OCR_DPI", default=96)
 OCR_THREADS = envcheck.positive_int("OCR_THREADS", default=2)
 
+# --- Serving: request limits and health ------------------------------------------------
+# Request bodies are refused past their route's limit before Django reads them (docuchat/lib/
+# body_limit.py): the upload (several PDFs in one request) takes MAX_UPLOAD_REQUEST_MB, every
+# other route MAX_REQUEST_BODY_KB. deploy/nginx says the same to the proxy.
+MAX_UPLOAD_REQUEST_MB = envcheck.positive_int("MAX_UPLOAD_REQUEST_MB", default=max(200, MAX_FILE_SIZE_MB + 1))
+if MAX_UPLOAD_REQUEST_MB <= MAX_FILE_SIZE_MB:
+    raise ImproperlyConfigured("MAX_UPLOAD_REQUEST_MB must be larger than MAX_FILE_SIZE_MB.")
+MAX_REQUEST_BODY_KB = envcheck.positive_int("MAX_REQUEST_BODY_KB", default=1024)
+# Every db_worker process renews a heartbeat row this often; /healthz fails "worker" when none has
+# been seen for three times as long.
+WORKER_HEARTBEAT_SECONDS = envcheck.positive_int("WORKER_HEARTBEAT_SECONDS", default=10)
+# How long /healthz waits for the channel layer's round trip before calling it failing.
+HEALTH_TIMEOUT_SECONDS = 2
+
 # --- Static files and security headers --------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = DATA_DIR / "staticfiles"
+# The image collects them at build time outside DATA_DIR (a volume there would hide new files).
+STATIC_ROOT = Path(envcheck.read(env.str, "STATIC_ROOT", default=str(DATA_DIR / "staticfiles"))).resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "media"
+
+# --- Object storage (optional) ---------------------------------------------------------------
+# With AWS_STORAGE_BUCKET_NAME set, uploaded documents live in that S3-compatible bucket (AWS,
+# MinIO, ...) through django-storages: uploads stream to it, workers read from it (it is the only
+# copy), and deleting a document or a workspace deletes its objects. Unset: DATA_DIR/media.
+# boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or a role) from the environment.
+AWS_STORAGE_BUCKET_NAME = envcheck.read(env.str, "AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    AWS_S3_ENDPOINT_URL = envcheck.read(env.str, "AWS_S3_ENDPOINT_URL", default="") or None
+    if AWS_S3_ENDPOINT_URL:
+        envcheck.require_scheme("AWS_S3_ENDPOINT_URL", AWS_S3_ENDPOINT_URL, ("http", "https"))
+    AWS_S3_REGION_NAME = envcheck.read(env.str, "AWS_S3_REGION_NAME", default="") or None
+    # MinIO and most self-hosted stores want path-style addresses (http://host/bucket/key).
+    AWS_S3_ADDRESSING_STYLE = envcheck.read(env.str, "AWS_S3_ADDRESSING_STYLE", default="path")
+    AWS_S3_SIGNATURE_VERSION = "s3v4"
+    # A document is read (by the worker, or the file view) through a temporary file past 2 MB,
+    # never whole into memory.
+    AWS_S3_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_DEFAULT_ACL = None
+    # STORAGE_SIGNED_URLS: after the tenant check, the file view redirects to a signed URL valid
+    # this many seconds instead of streaming the file itself (the store must be reachable by
+    # browsers). 0: the file view streams it.
+    AWS_QUERYSTRING_EXPIRE = envcheck.read(env.int, "STORAGE_SIGNED_URLS", default=0) or 60
+    STORAGE_SIGNED_URLS = envcheck.read(env.int, "STORAGE_SIGNED_URLS", default=0) > 0
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+else:
+    STORAGE_SIGNED_URLS = False
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -1,5 +1,6 @@
 """The shared test base: a cast of tenants and people, a real server, and a real browser."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -83,6 +84,23 @@ def database_url() -> str:
     return f"postgresql://{auth}@{host}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 
+SERVERS = ("uvicorn", "granian", "daphne")
+
+
+def server_command(port: int, server: str = "uvicorn", host: str = "127.0.0.1") -> list[str]:
+    """The command that serves the app on `port`: production's (docuchat.serve), or another
+    ASGI server for the benchmarks that compare them."""
+    app = "docuchat.asgi:application"
+    if server == "uvicorn":
+        return [sys.executable, "-m", "docuchat.serve", "--host", host, "--port", str(port)]
+    if server == "granian":
+        return [sys.executable, "-m", "granian", "--interface", "asgi", "--host", host, "--port", str(port),
+                "--loop", "uvloop", "--no-access-log", app]  # fmt: skip
+    if server == "daphne":
+        return [sys.executable, "-m", "daphne", "-b", host, "-p", str(port), app]
+    raise ValueError(f"unknown server {server!r}; choose from {', '.join(SERVERS)}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -91,7 +109,7 @@ def free_port() -> int:
 
 @dataclass
 class LiveApp:
-    """A real daphne server (and optionally a worker) on the test database."""
+    """A real server (production's, or `server`) and optionally a worker, on the test database."""
 
     url: str
     outbox: Path
@@ -101,7 +119,9 @@ class LiveApp:
         return [p.read_text() for p in sorted(self.outbox.glob("*.log"), key=os.path.getmtime)]
 
 
-def start_live_app(tmp: Path, *, worker: bool = False, extra_env: dict[str, str] | None = None) -> LiveApp:
+def start_live_app(
+    tmp: Path, *, worker: bool = False, extra_env: dict[str, str] | None = None, server: str = "uvicorn"
+) -> LiveApp:
     port = free_port()
     outbox = tmp / "outbox"
     outbox.mkdir(parents=True, exist_ok=True)
@@ -115,7 +135,7 @@ def start_live_app(tmp: Path, *, worker: bool = False, extra_env: dict[str, str]
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     log = open(tmp / "server.log", "wb")  # noqa: SIM115 (closed with the process)
-    cmd = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "docuchat.asgi:application"]
+    cmd = server_command(port, server)
     procs = [subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)]
     if worker:
         wcmd = [
@@ -131,19 +151,21 @@ def start_live_app(tmp: Path, *, worker: bool = False, extra_env: dict[str, str]
         wlog = open(tmp / "worker.log", "wb")  # noqa: SIM115
         procs.append(subprocess.Popen(wcmd, cwd=BASE_DIR, env=env, stdout=wlog, stderr=subprocess.STDOUT))
     app = LiveApp(url=f"http://127.0.0.1:{port}", outbox=outbox, processes=procs)
-    wait_healthy(app.url, procs, tmp / "server.log")
+    wait_healthy(app.url, procs, tmp / "server.log", path="/livez")
     return app
 
 
-def wait_healthy(url: str, processes: list[subprocess.Popen[bytes]], log: Path, timeout: float = 30) -> None:
-    """Wait for `url`/healthz to answer 200; on failure stop `processes` and show the log."""
+def wait_healthy(
+    url: str, processes: list[subprocess.Popen[bytes]], log: Path, timeout: float = 30, path: str = "/livez"
+) -> None:
+    """Wait for `url` + `path` to answer 200; on failure stop `processes` and show the log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in processes):
             stop_processes(processes)
             raise RuntimeError(f"a server process exited early:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as resp:  # noqa: S310
+            with urllib.request.urlopen(f"{url}{path}", timeout=2) as resp:  # noqa: S310
                 if resp.status == 200:
                     return
         except OSError:
@@ -164,6 +186,190 @@ def stop_processes(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def stop_live_app(app: LiveApp) -> None:
     stop_processes(app.processes)
+
+
+@dataclass
+class Oversized:
+    """How a server answered a request body larger than it should accept."""
+
+    status: int | None  # None: the connection was cut before any answer arrived
+    sent: int  # body bytes the client got out before the answer (or the cut)
+    seconds: float
+    peak_rss_mb: float  # the server process's peak resident memory (VmHWM) afterwards
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def send_oversized(
+    url: str, path: str, total: int, *, chunked: bool, server_pid: int, headers: str = ""
+) -> Oversized:
+    """POST `total` bytes to `path` in 1 MiB pieces, declared up front (Content-Length) or not
+    (chunked), and stop as soon as the server answers or hangs up."""
+    import select
+    from urllib.parse import urlsplit
+
+    host, port = urlsplit(url).hostname or "127.0.0.1", urlsplit(url).port or 80
+    piece = b"x" * (1024 * 1024)
+    length = "Transfer-Encoding: chunked" if chunked else f"Content-Length: {total}"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{length}\r\n"
+        f"Content-Type: application/octet-stream\r\n{headers}\r\n"
+    ).encode()
+    sent, answer, started = 0, b"", time.perf_counter()
+    with socket.create_connection((host, port), timeout=30) as sock:
+        sock.sendall(head)
+        try:
+            while sent < total:
+                if select.select([sock], [], [], 0)[0]:
+                    break  # the server answered (or closed): stop sending
+                frame = f"{len(piece):x}\r\n".encode() + piece + b"\r\n" if chunked else piece
+                sock.sendall(frame)
+                sent += len(piece)
+            if chunked and sent >= total:
+                sock.sendall(b"0\r\n\r\n")
+            answer = sock.recv(65536)
+        except (BrokenPipeError, ConnectionResetError):
+            with contextlib.suppress(OSError):
+                answer = sock.recv(65536)
+    seconds = time.perf_counter() - started
+    status = int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else None
+    return Oversized(status, sent, seconds, peak_rss_mb(server_pid))
+
+
+NGINX_TEMPLATE = BASE_DIR / "deploy" / "nginx" / "docuchat.conf.template"
+NGINX_MAIN = """daemon off;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/error.log warn;
+events {{ worker_connections 4096; }}
+http {{
+    include /etc/nginx/mime.types;
+    access_log {tmp}/access.log;
+    client_body_temp_path {tmp}/body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+    include {tmp}/docuchat.conf;
+}}
+"""
+
+
+def nginx_path() -> str | None:
+    return shutil.which("nginx") or next((p for p in ("/usr/sbin/nginx",) if Path(p).exists()), None)
+
+
+@dataclass
+class Proxy:
+    """nginx in front of some web processes, as a child process with its own config and port."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log_dir: Path
+
+
+def start_nginx(log_dir: Path, upstream_ports: list[int], *, upload_mb: int | None = None) -> Proxy:
+    """Debian's nginx with the production config (deploy/nginx), on a free port of its own."""
+    import string
+
+    nginx = nginx_path()
+    if nginx is None:
+        raise RuntimeError("nginx is not installed: apt-get install nginx (.ci/run does).")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    servers = " ".join(f"server 127.0.0.1:{p};" for p in upstream_ports)
+    conf = string.Template(NGINX_TEMPLATE.read_text()).safe_substitute(
+        DOCUCHAT_LISTEN=f"127.0.0.1:{port}",
+        DOCUCHAT_UPSTREAM=servers,
+        DOCUCHAT_STATIC_ROOT=str(settings.STATIC_ROOT),
+        DOCUCHAT_UPLOAD_MB=str(upload_mb or settings.MAX_UPLOAD_REQUEST_MB),
+    )
+    (log_dir / "docuchat.conf").write_text(conf)
+    (log_dir / "nginx.conf").write_text(NGINX_MAIN.format(tmp=log_dir))
+    log = open(log_dir / "nginx.out", "wb")  # noqa: SIM115 (closed with the process)
+    cmd = [nginx, "-p", str(log_dir), "-c", str(log_dir / "nginx.conf")]
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"nginx exited:\n{(log_dir / 'nginx.out').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return Proxy(url, proc, log_dir)
+        except OSError:
+            time.sleep(0.05)
+    stop_processes([proc])
+    raise RuntimeError(f"nginx did not listen on {port}")
+
+
+@dataclass
+class S3Server:
+    """moto in server mode: a real S3 HTTP endpoint, in a child process, with a bucket."""
+
+    endpoint: str
+    bucket: str
+    process: subprocess.Popen[bytes]
+
+    def settings(self) -> dict[str, Any]:
+        """The settings that put documents in this bucket (as settings.py does from the env)."""
+        return {
+            "STORAGES": {**settings.STORAGES, "default": {"BACKEND": "storages.backends.s3.S3Storage"}},
+            "AWS_STORAGE_BUCKET_NAME": self.bucket,
+            "AWS_S3_ENDPOINT_URL": self.endpoint,
+            "AWS_S3_REGION_NAME": "us-east-1",
+            "AWS_S3_ADDRESSING_STYLE": "path",
+            "AWS_S3_SIGNATURE_VERSION": "s3v4",
+            "AWS_S3_MAX_MEMORY_SIZE": 2 * 1024 * 1024,
+            "AWS_S3_FILE_OVERWRITE": False,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_QUERYSTRING_EXPIRE": 60,
+        }
+
+    def env(self) -> dict[str, str]:
+        """The same, as a server process's environment."""
+        return {
+            "AWS_STORAGE_BUCKET_NAME": self.bucket,
+            "AWS_S3_ENDPOINT_URL": self.endpoint,
+            "AWS_S3_REGION_NAME": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+        }
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106
+        )
+
+    def keys(self) -> list[str]:
+        found = self.client().list_objects_v2(Bucket=self.bucket).get("Contents", [])
+        return sorted(item["Key"] for item in found)
+
+
+def start_s3(log_dir: Path, bucket: str = "docuchat-test") -> S3Server:
+    log_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = open(log_dir / "moto.log", "wb")  # noqa: SIM115 (closed with the process)
+    moto = Path(sys.executable).with_name("moto_server")
+    proc = subprocess.Popen(
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
+    server = S3Server(f"http://127.0.0.1:{port}", bucket, proc)
+    wait_healthy(server.endpoint, [proc], log_dir / "moto.log", timeout=60, path="/")
+    server.client().create_bucket(Bucket=bucket)
+    return server
 
 
 def chromium_path() -> str | None:

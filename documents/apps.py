@@ -1,9 +1,6 @@
-import os
-import sys
-
 from django.apps import AppConfig
-from django.conf import settings
-from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+
+from docuchat.lib.processes import is_worker_process
 
 
 class DocumentsConfig(AppConfig):
@@ -19,11 +16,3 @@ class DocumentsConfig(AppConfig):
             from documents.recovery import start_sweeper
 
             start_sweeper()
-
-
-def is_worker_process() -> bool:
-    """True in a `manage.py db_worker` that runs tasks (not the parent of an autoreloading one)."""
-    if sys.argv[1:2] != ["db_worker"]:
-        return False
-    reloads = "--reload" in sys.argv or (settings.DEBUG and "--no-reload" not in sys.argv)
-    return not reloads or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"

@@ -6,14 +6,16 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from docuchat.lib.body_limit import allows_body, upload_limit
 from documents import index as search_index_of
 from documents import listing, live, pages, queueing, uploads
 from documents.forms import UploadForm
@@ -24,6 +26,7 @@ from tenants.http import TenantRequest
 FIRST_CHUNKS = 5
 
 
+@allows_body(upload_limit)  # several PDFs in one request: MAX_UPLOAD_REQUEST_MB
 @csrf_exempt  # the upload handler must be in place before anything reads the body; see _upload
 @require_http_methods(["GET", "POST"])
 def index(request: TenantRequest) -> HttpResponse:
@@ -110,11 +113,20 @@ def detail(request: TenantRequest, public_id: UUID) -> HttpResponse:
 
 
 @require_GET
-def download(request: TenantRequest, public_id: UUID) -> FileResponse:
+def download(request: TenantRequest, public_id: UUID) -> HttpResponseBase:
     document = access.get_document(request, public_id)
+    if settings.STORAGE_SIGNED_URLS:
+        # Checked above: only this workspace's people get the short-lived signed URL.
+        return redirect(document.file.storage.url(document.file.name, parameters=_inline(document)))
     return FileResponse(
         document.file.open("rb"), content_type="application/pdf", filename=document.original_name
     )
+
+
+def _inline(document: Document) -> dict[str, str]:
+    """What the store's signed URL answers with: the PDF, shown in the browser, named as uploaded."""
+    disposition = content_disposition_header(False, document.original_name or "document.pdf")
+    return {"ResponseContentType": "application/pdf", "ResponseContentDisposition": disposition or "inline"}
 
 
 @require_POST

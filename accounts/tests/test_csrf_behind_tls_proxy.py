@@ -1,4 +1,4 @@
-"""Behind a proxy that terminates TLS, form posts pass CSRF, through real requests to daphne.
+"""Behind a proxy that terminates TLS, form posts pass CSRF, through real requests to the server.
 
 The browser is on https://docs.example.com; the proxy forwards plain HTTP with the original Host
 and X-Forwarded-Proto: https. With SECURE_PROXY_SSL_HEADER Django knows the request was HTTPS, so

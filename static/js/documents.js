@@ -118,6 +118,19 @@
     if (event.detail.successful) zone.reset();
   });
 
+  // An upload larger than the whole request may be (several files at once) is refused with 413
+  // before it is read: say so in the notice instead of failing silently.
+  document.addEventListener("htmx:responseError", (event) => {
+    if (!zoneOf(event.target) || event.detail.xhr.status !== 413) return;
+    const notice = document.getElementById("doc-notice");
+    if (!notice) return;
+    const alert = document.createElement("div");
+    alert.className = "alert alert-error";
+    alert.setAttribute("role", "alert");
+    alert.textContent = `${event.detail.xhr.responseText} Upload fewer files at once.`;
+    notice.replaceChildren(alert);
+  });
+
   document.addEventListener("htmx:afterSettle", (event) => {
     if (event.target.id === "doc-notice") showRefusals(document.getElementById("upload-form")?.dataset.maxMb);
   });
