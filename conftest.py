@@ -41,7 +41,8 @@ def cast(db: None) -> Cast:
 
 @pytest.fixture
 def live_app(transactional_db: None, tmp_path: Path) -> Iterator[LiveApp]:
-    """The production server (docuchat.serve) serving the test database, so the browser sees what the test wrote (committed)."""
+    """The production server (docuchat.serve) serving the test database, so the browser sees what
+    the test wrote (committed)."""
     app = start_live_app(tmp_path)
     yield app
     stop_live_app(app)
