@@ -11,6 +11,7 @@ def setup_django(database: str) -> None:
     sys.path.insert(0, str(BASE_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "docuchat.settings")
     os.environ["DEBUG"] = "false"
+    os.environ.setdefault("EMAIL_TO_LOGS_ALLOWED", "true")  # no real mail from a benchmark
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     # Production-like: DEBUG off, so Django does not keep every query in memory.

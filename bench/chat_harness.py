@@ -85,6 +85,7 @@ def start(
     env = {
         **os.environ,
         "DEBUG": "false",
+        "EMAIL_TO_LOGS_ALLOWED": "true",
         "OPENAI_API_KEY": "sk-bench",
         "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

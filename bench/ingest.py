@@ -51,7 +51,13 @@ def setup_django(tmp: Path) -> None:
     sys.path.insert(0, str(BASE_DIR))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "docuchat.settings")
     os.environ.update(
-        {"DEBUG": "false", "SECRET_KEY": "bench-only", "OPENAI_API_KEY": "", "DATA_DIR": str(tmp)}
+        {
+            "DEBUG": "false",
+            "EMAIL_TO_LOGS_ALLOWED": "true",
+            "SECRET_KEY": "bench-only",
+            "OPENAI_API_KEY": "",
+            "DATA_DIR": str(tmp),
+        }
     )
     os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     if os.environ.get("BENCH_DATABASE_URL"):
@@ -284,7 +290,7 @@ def through_the_server(tmp: Path, pdfs: list[tuple[str, str, bytes]]) -> None:
     from docuchat.testing import start_live_app, stop_live_app
     from documents.models import Document
 
-    env = {"DATA_DIR": str(tmp), "OPENAI_API_KEY": "", "DEBUG": "false"}
+    env = {"DATA_DIR": str(tmp), "OPENAI_API_KEY": "", "DEBUG": "false", "EMAIL_TO_LOGS_ALLOWED": "true"}
     app = start_live_app(tmp, worker=True, extra_env=env)
     worker = app.processes[1]
     try:

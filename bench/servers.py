@@ -30,7 +30,13 @@ def upload_round(server: str, tmp: Path) -> str:
 
     from docuchat.testing import start_live_app, stop_live_app
 
-    env = {"DATA_DIR": str(tmp / server), "OPENAI_API_KEY": "", "DEBUG": "false", "ACCESS_LOG": "false"}
+    env = {
+        "DATA_DIR": str(tmp / server),
+        "OPENAI_API_KEY": "",
+        "DEBUG": "false",
+        "EMAIL_TO_LOGS_ALLOWED": "true",
+        "ACCESS_LOG": "false",
+    }
     app = start_live_app(tmp / server, extra_env=env, server=server)
     try:
         session = ingest.Session(app.url)

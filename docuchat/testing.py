@@ -130,6 +130,7 @@ def start_live_app(
         "DATABASE_URL": database_url(),
         "EMAIL_URL": f"filemail://{outbox}",
         "DEBUG": "true",
+        "EMAIL_TO_LOGS_ALLOWED": "true",  # codes go to the outbox files, also with DEBUG off
         "DJANGO_SETTINGS_MODULE": "docuchat.settings",
         **(extra_env or {}),
     }

@@ -98,6 +98,7 @@ def cluster(
         "REDIS_URL": REDIS_URL,
         "REDIS_KEY_PREFIX": prefix,
         "DEBUG": "false",
+        "EMAIL_TO_LOGS_ALLOWED": "true",  # sign-in codes go to files, read by the test
         "SECRET_KEY": settings.SECRET_KEY,  # the sessions this test signs are checked with it
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "TRUSTED_PROXIES": "127.0.0.1",
