@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 
 from chat.models import ChatSession, Message
+from chat.service import MAX_QUESTION_CHARS
 
 TEMPLATE = "chat/index.html"
 
@@ -83,7 +84,7 @@ def started(
     added = [partial("message", m=m, tenant=tenant) for m in (question, answer) if m is not None]
     parts.append(oob("beforeend:#messages", "".join(added)))
     if question is not None:
-        parts.append(with_oob(partial("input")))
+        parts.append(with_oob(partial("input", max_chars=MAX_QUESTION_CHARS)))
     return "".join(parts)
 
 

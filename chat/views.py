@@ -11,7 +11,7 @@ from chat.directory import directory
 from chat.forms import RenameForm
 from chat.generation import is_offline
 from chat.models import ChatSession, Message
-from chat.service import effective_model, tenant_documents
+from chat.service import MAX_QUESTION_CHARS, effective_model, tenant_documents
 from tenants.access import get_chat_message, get_chat_session
 from tenants.http import TenantRequest
 
@@ -36,6 +36,7 @@ def page(
         "models": [] if is_offline() else settings.ALLOWED_MODELS,
         "current_model": effective_model(session.model if session else "", assistant),
         "offline": is_offline(),
+        "max_chars": MAX_QUESTION_CHARS,
         **extra,
     }
     return render(request, "chat/index.html", context, status=status)
