@@ -30,8 +30,14 @@ class DocumentEvent(TypedDict):
 
 
 def push_state(document: Document) -> None:
-    """Send a document's status, pages and chunks cells (list and detail pages share their ids)."""
+    """Send a document's status, pages and chunks cells (list and detail pages share their ids).
+
+    A failed document's row offers Retry instead of Re-index, and rows carry per-person actions:
+    open lists fetch their rows again (see push_list_changed).
+    """
     html = render_to_string("documents/list.html#state", {"doc": document, "oob": True})
+    if document.status == Document.Status.FAILED:
+        html += render_to_string("documents/list.html#refresh", {"tenant": document.tenant, "oob": True})
     _send(document.tenant_id, html)
 
 

@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from docuchat.asgi import application
 from docuchat.testing import Cast, socket_headers
 from documents import live, pipeline
+from documents.models import Document
 from documents.tests import pdfs
 from documents.tests.conftest import make_document
 
@@ -41,6 +42,25 @@ def test_it_relays_a_documents_state_to_its_tenants_pages(cast: Cast) -> None:
     frame = async_to_sync(scenario)()
     assert f'<div id="doc-{document.public_id}-status"' in frame and 'hx-swap-oob="true"' in frame
     assert f'<span id="doc-{document.public_id}-pages" hx-swap-oob="true">3</span>' in frame
+
+
+def test_it_has_open_lists_fetch_their_rows_again_when_a_document_fails(cast: Cast) -> None:
+    """The failed row's action becomes Retry, and actions depend on who looks: each list fetches its own."""
+    document = make_document(cast)
+    document.status = Document.Status.FAILED
+    document.save(update_fields=["status"])
+    ws = socket(cast.member)
+
+    async def scenario() -> str:
+        assert (await ws.connect())[0]
+        await sync_to_async(live.push_state)(document)
+        frame = await ws.receive_from(timeout=5)
+        await ws.disconnect()
+        return frame
+
+    frame = async_to_sync(scenario)()
+    assert f'<div id="doc-{document.public_id}-status"' in frame
+    assert '<div id="doc-refresh" hidden hx-swap-oob="true"' in frame
 
 
 def test_it_never_sends_a_tenants_progress_to_another_tenants_socket(cast: Cast) -> None:
