@@ -217,6 +217,9 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
+    // On a phone the conversations are one row scrolling sideways: show the open one.
+    var current = document.querySelector("#session-list [aria-current]");
+    if (current) current.scrollIntoView({ block: "nearest", inline: "nearest" });
     var box = document.getElementById("messages");
     var last = box && box.lastElementChild;
     if (last && last.classList.contains("msg-assistant")) reveal(box, last);
