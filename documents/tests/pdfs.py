@@ -2,12 +2,14 @@
 
 import io
 import logging
+import os
 import random
 import shutil
 import subprocess
 from functools import cache
 from pathlib import Path
 
+import pytest
 from fpdf import FPDF
 
 logging.getLogger("fontTools").setLevel(logging.WARNING)  # its font subsetting chatter
@@ -65,7 +67,10 @@ def unicode_font() -> str:
         found = subprocess.run(["fc-match", "-f", "%{file}", "DejaVu Sans"], capture_output=True, text=True)
         if found.stdout.endswith(".ttf"):
             return found.stdout
-    raise RuntimeError("DejaVu Sans is needed for the unicode test PDFs: apt-get install fonts-dejavu-core")
+    why = "DejaVu Sans is needed for the unicode test PDFs: apt-get install fonts-dejavu-core"
+    if os.environ.get("REQUIRE_BROWSER") or os.environ.get("CI"):  # CI installs it: a failure there
+        raise RuntimeError(why)
+    pytest.skip(why)
 
 
 def marker(page: int) -> str:
