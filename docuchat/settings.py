@@ -294,7 +294,7 @@ RATE_LIMIT_PER_MINUTE = envcheck.positive_int("RATE_LIMIT_PER_MINUTE", default=5
 CHAT_MAX_COMPLETION_TOKENS = envcheck.positive_int("CHAT_MAX_COMPLETION_TOKENS", default=1024)
 # Ingestion crash safety: a worker holds a document under a lease it renews every third of this
 # many seconds; a document whose lease ran out (its worker died) is re-queued by the next worker's
-# recovery sweep. See README "Document ingestion".
+# recovery sweep. See docs/internals.md, "Document ingestion".
 DOCUMENT_LEASE_SECONDS = envcheck.positive_int("DOCUMENT_LEASE_SECONDS", default=30)
 # Uploads larger than this are streamed to a temporary file, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
