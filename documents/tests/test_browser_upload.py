@@ -59,6 +59,10 @@ def test_it_uploads_a_pdf_and_shows_it_reach_ready_without_a_reload(
     assert document.status == Document.Status.READY
     assert page.inner_text(f"#doc-{document.public_id}-chunks") == str(document.chunks_total)
     assert page.inner_text(f"#doc-{document.public_id}-pages") == "40"
+    # The "queued" note fades away (after 6 seconds): the row says the state from then on.
+    note = page.get_by_text("Pump manual.pdf: uploaded, queued for indexing.")
+    note.wait_for(state="hidden", timeout=10_000)
+    assert page.locator("#doc-notice .fade-out").evaluate("el => el.getBoundingClientRect().height") == 0
 
 
 def test_it_takes_dropped_files_refuses_bad_ones_and_deletes(page, live_app_with_worker: LiveApp) -> None:
