@@ -4,10 +4,10 @@
 
 Ingests bench/eval/pdfs/*.pdf into a fresh tenant (database docuchat_bench_eval on the embedded
 server, or BENCH_DATABASE_URL), with the offline embedder, and, as soon as every document is
-ready, asks each question of bench/eval/questions.jsonl through the chat's own search
-(evaluation.search.retrieve). Prints hit@1, hit@k and MRR per question kind, per language and
-overall, and how often a contents or index page (bench/eval/documents.json) ranked first while a
-body page with the answer was among the k sources.
+ready, asks each question of bench/eval/questions.jsonl through the chat's own search, as the
+Evaluation page's runs do (evaluation.runner.evaluate). Prints hit@1, hit@k and MRR per question
+kind, per language and overall, and how often a contents or index page (bench/eval/documents.json)
+ranked first while a body page with the answer was among the k sources.
 
 --settled also measures again after ANALYZE of the tenant's chunks, as autovacuum would leave them
 minutes later (the "right after ingestion" figures come first).
@@ -64,8 +64,8 @@ from accounts.models import User  # noqa: E402
 from chat import retrieval  # noqa: E402
 from documents import pipeline, uploads  # noqa: E402
 from documents.models import Document  # noqa: E402
-from evaluation.scoring import Expected, rank_of, summarise  # noqa: E402
-from evaluation.search import retrieve  # noqa: E402
+from evaluation import runner  # noqa: E402
+from evaluation.scoring import summarise  # noqa: E402
 from tenants.deletion import delete_tenant  # noqa: E402
 from tenants.models import Tenant, create_tenant  # noqa: E402
 
@@ -129,29 +129,30 @@ def non_body_pages() -> dict[str, set[int]]:
 
 
 def measure(tenant: Tenant, ids: dict[str, int], questions: list[dict]) -> dict:
-    names = {pk: name for name, pk in ids.items()}
+    """Every question through the product's own evaluation (evaluation.runner.evaluate)."""
+    specs = [runner.Spec(q["question"], ids[q["document"]], tuple(q["pages"])) for q in questions]
+    started = time.perf_counter()
+    outcome = runner.evaluate(tenant, specs, ARGS.k)
+    seconds = time.perf_counter() - started
+    names = {str(public_id): name for name, public_id in public_ids(ids).items()}
     skip = non_body_pages()
     groups: dict[str, list[int | None]] = defaultdict(list)
-    contents_first = defaultdict(int)
+    contents_first: dict[str, int] = defaultdict(int)
     contents_first_any = 0
     misses = []
-    started = time.perf_counter()
-    for q in questions:
-        expected = Expected(ids[q["document"]], frozenset(q["pages"]))
-        results = retrieve(tenant, q["question"], ARGS.k)
-        rank = rank_of(results, expected)
+    for q, result in zip(questions, outcome.results, strict=True):
+        rank, found = result["rank"], result["found"]
         for group in ("all", f"kind:{q['kind']}", f"lang:{q['lang']}"):
             groups[group].append(rank)
-        if results and results[0].page_start in skip.get(names.get(results[0].document_id, ""), ()):
+        if found and found[0]["page_start"] in skip.get(names.get(found[0]["document"], ""), ()):
             contents_first_any += 1
             if rank is not None:
                 contents_first[q["kind"]] += 1
                 contents_first["all"] += 1
-        if rank is None or rank > ARGS.k:
-            top = [f"{names.get(f.document_id, '?')} p{f.page_start}-{f.page_end}" for f in results[:3]]
+        if rank is None:
+            top = [f"{names.get(f['document'], '?')} p{f['page_start']}-{f['page_end']}" for f in found[:3]]
             expected_at = f"{q['document']} {q['pages']}"
             misses.append({"question": q["question"], "expected": expected_at, "top": top})
-    seconds = time.perf_counter() - started
     scores = {group: summarise(ranks, ARGS.k).as_dict() for group, ranks in sorted(groups.items())}
     return {
         "scores": scores,
@@ -160,6 +161,11 @@ def measure(tenant: Tenant, ids: dict[str, int], questions: list[dict]) -> dict:
         "search_ms_mean": round(seconds * 1000 / max(1, len(questions)), 1),
         "misses": misses,
     }
+
+
+def public_ids(ids: dict[str, int]) -> dict[str, str]:
+    by_pk = dict(Document.objects.filter(pk__in=ids.values()).values_list("pk", "public_id"))
+    return {name: str(by_pk[pk]) for name, pk in ids.items()}
 
 
 def settle(tenant: Tenant) -> None:
