@@ -19,6 +19,7 @@ class QuestionForm(forms.Form):
     )
     document = forms.ModelChoiceField(
         queryset=Document.objects.none(),
+        to_field_name="public_id",  # opaque ids in the page, as in URLs
         empty_label="Choose a document…",
         error_messages={
             "required": "Choose the document with the answer.",

@@ -5,8 +5,6 @@ the pages where the answer is; optionally a label (`label` or `kind`). A file is
 if any line is wrong, nothing is imported and every wrong line is listed.
 """
 
-import csv
-import io
 import json
 import re
 import uuid
@@ -14,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from docuchat.lib import csvsafe
 from documents.models import Document
 from evaluation.models import MAX_QUESTION_CHARS
 
@@ -193,7 +192,7 @@ REQUIRED_COLUMNS = ("question", "document", "pages")
 
 
 def _csv(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csvsafe.dict_reader(text)
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
@@ -206,5 +205,5 @@ def _csv(text: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
             if not any((v or "").strip() for k, v in record.items() if isinstance(v, str)):
                 continue
             yield reader.line_num, {k: v for k, v in record.items() if k is not None}
-    except csv.Error as exc:
+    except csvsafe.Error as exc:
         yield reader.line_num, f"not valid CSV ({exc})."

@@ -28,7 +28,7 @@ def test_it_adds_a_question_by_hand(client: Client, cast: Cast, pump: Document) 
     signed_in(client, cast.owner)
     data = {
         "question": "  Where is   pagemarker0002? ",
-        "document": pump.pk,
+        "document": pump.public_id,
         "pages": "2-3",
         "label": "phrase",
     }
@@ -59,7 +59,7 @@ def test_it_refuses_a_bad_question_saying_why(
     client: Client, cast: Cast, pump: Document, data: dict, message: str
 ) -> None:
     signed_in(client, cast.owner)
-    response = client.post(PAGE + "questions/", {"document": pump.pk, **data})
+    response = client.post(PAGE + "questions/", {"document": pump.public_id, **data})
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not EvalQuestion.objects.exists()
@@ -70,7 +70,8 @@ def test_it_will_not_take_another_workspaces_document(client: Client, cast: Cast
 
     theirs = ready_document(cast, tenant="globex", name="Theirs.pdf")
     signed_in(client, cast.owner)
-    response = client.post(PAGE + "questions/", {"question": "Where?", "document": theirs.pk, "pages": "1"})
+    data = {"question": "Where?", "document": theirs.public_id, "pages": "1"}
+    response = client.post(PAGE + "questions/", data)
     assert response.status_code == 400
     assert "Choose one of the documents." in response.content.decode()
     assert not EvalQuestion.objects.exists()
