@@ -44,7 +44,7 @@ def search_index(request: TenantRequest) -> HttpResponse:
         "tokens": tokens,
         "can_manage": request.membership.is_manager,
         "needs_key": not settings.OPENAI_API_KEY,  # OpenAI models are offered once it is set
-        "panels": _panels(request, current),
+        "panels": panels(request, current),
     }
     return render(request, "documents/search_index.html", context)
 
@@ -87,8 +87,9 @@ def retry(request: TenantRequest) -> HttpResponse:
     return redirect("documents:search_index", tenant_slug=request.tenant.slug)
 
 
-def _panels(request: TenantRequest, current: SearchIndex) -> list[str]:
-    """HTML that other apps show beside the switch (switching.search_index_panels)."""
+def panels(request: TenantRequest, current: SearchIndex) -> list[str]:
+    """HTML that other apps show beside the switch (switching.search_index_panels), here and on the
+    Documents page."""
     replies = switching.search_index_panels.send(sender=SearchIndex, index=current, request=request)
     return [html for _, html in replies if html]
 

@@ -42,6 +42,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
+from django.dispatch import Signal
 from django.utils import timezone
 
 from docuchat.lib.dbwait import OUTAGE_ERRORS
@@ -54,6 +55,10 @@ from usage import metering, quotas
 from usage.metering import cost_of
 
 logger = logging.getLogger(__name__)
+# Sent once a document's run commits it as ready (sender=Document; `document`, and `again`: it had
+# been ready before, so this run re-indexed it). The evaluation app scores retrieval again after a
+# re-index (issue 11).
+document_ready = Signal()
 
 Status = Document.Status
 Listener = Callable[[Document], None]
@@ -397,6 +402,7 @@ def _chunks(document: Document, drafts: list[chunking.Draft]) -> Iterator[Chunk]
 
 
 def _mark_ready(document: Document, store: VectorStore, tokens: int) -> None:
+    again = document.processed is not None  # it was ready before: this run re-indexed it
     document.status = Status.READY
     document.chunks_embedded = document.chunks_total
     document.embedding_model = store.model
@@ -415,6 +421,13 @@ def _mark_ready(document: Document, store: VectorStore, tokens: int) -> None:
             "updated",
         ]
     )
+    transaction.on_commit(lambda: _announce_ready(document, again))
+
+
+def _announce_ready(document: Document, again: bool) -> None:
+    for receiver, error in document_ready.send_robust(sender=Document, document=document, again=again):
+        if isinstance(error, Exception):
+            logger.error("%s failed after document %s was indexed: %s", receiver, document.pk, error)
 
 
 def fail(run: Run, reason: str) -> None:

@@ -17,7 +17,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from docuchat.lib.body_limit import allows_body, upload_limit
 from documents import index as search_index_of
-from documents import listing, live, pages, queueing, uploads
+from documents import index_views, listing, live, pages, queueing, uploads
 from documents.forms import UploadForm
 from documents.models import Document, VectorStore
 from tenants import access, audit
@@ -45,6 +45,7 @@ def _page(request: TenantRequest) -> HttpResponse:
     search_index = search_index_of.current(request.tenant)
     context = {**context, "form": UploadForm(), **_limits()}
     context.update(search_index=search_index, embedder=embedder_label(search_index.store))
+    context["panels"] = index_views.panels(request, search_index)  # e.g. the latest evaluation
     return render(request, "documents/list.html", context)
 
 

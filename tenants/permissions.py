@@ -85,6 +85,11 @@ def can_manage_documents(actor: Membership) -> bool:
     return is_manager(actor)
 
 
+def can_run_evaluation(actor: Membership) -> bool:
+    """Keep test questions and run the retrieval evaluation (the Evaluation page)."""
+    return is_manager(actor)
+
+
 def can_view_usage(actor: Membership, user_id: int | None = None) -> bool:
     """Managers see everyone's usage; a member sees only their own (`user_id` = theirs)."""
     return is_manager(actor) or (user_id is not None and user_id == actor.user_id)

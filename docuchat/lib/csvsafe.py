@@ -1,4 +1,4 @@
-"""CSV that a spreadsheet opens as data: every CSV the app writes goes through here.
+"""CSV that a spreadsheet opens as data: every CSV the app writes (or reads) goes through here.
 
 A cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return is read by Excel,
 LibreOffice and Google Sheets as a formula (CSV injection, e.g. `=HYPERLINK(...)` in a document's
@@ -7,6 +7,7 @@ written as they are, so a negative amount stays a number.
 """
 
 import csv
+import io
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -46,3 +47,11 @@ def write(stream: Any, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> 
     """Write the header and rows, escaped, to a file-like object (a command's stdout)."""
     for line in lines(header, rows):
         stream.write(line)
+
+
+Error = csv.Error  # what reading a malformed file raises
+
+
+def dict_reader(text: str) -> csv.DictReader[str]:
+    """Rows of `text` as dicts keyed by its header row (an uploaded file, already decoded)."""
+    return csv.DictReader(io.StringIO(text, newline=""))

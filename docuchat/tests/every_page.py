@@ -20,6 +20,7 @@ from assistants.models import Assistant
 from chat.models import ChatSession, Message
 from docuchat.testing import Cast, make_cast
 from documents.models import Document
+from evaluation.models import EvalQuestion, EvalRun
 from tenants import audit, invitations
 from tenants.models import Membership, Tenant, create_tenant
 from usage import metering
@@ -83,8 +84,11 @@ def seed() -> Seeded:
         "admin",
         lambda t: tokens.append(t) or t,
     )
+    question, run = _evaluation(acme, ready)
     values = {
         "tenant_slug": acme.slug,
+        "question_id": str(question.public_id),
+        "run_id": str(run.public_id),
         "public_id": str(ready.public_id),
         "session_id": str(chat.public_id),
         "message_id": str(chat.messages.last().public_id),
@@ -105,6 +109,29 @@ def _document(tenant: Tenant, cast: Cast, name: str, status: str, error: str = "
     )  # fmt: skip
     document.file.save(f"{document.public_id}.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
     return document
+
+
+def _evaluation(tenant: Tenant, document: Document) -> tuple[EvalQuestion, EvalRun]:
+    """A test question, and a finished run whose results name long titles."""
+    question = EvalQuestion.objects.create(
+        tenant=tenant, document=document, question=f"Where does {LONG} say revenue grew?", pages=[3, 4],
+        label="paraphrase",
+    )  # fmt: skip
+    found = {
+        "document": str(document.public_id), "title": document.title,
+        "page_start": 3, "page_end": 4, "page": 3,
+    }  # fmt: skip
+    result = {
+        "question": str(question.public_id), "text": question.question, "document": str(document.public_id),
+        "title": document.title, "pages": [3, 4], "label": "paraphrase", "rank": 2, "found": [found, found],
+    }  # fmt: skip
+    run = EvalRun.objects.create(
+        tenant=tenant, status=EvalRun.Status.DONE, questions_total=1, questions_done=1, hit_at_1=0.0,
+        hit_at_k=1.0, mrr=0.5, results=[result], embedding_model="offline-hash:512",
+        groups={"paraphrase": {"questions": 1, "hit_at_1": 0.0, "hit_at_k": 1.0, "mrr": 0.5, "k": 6}},
+        started=timezone.now(), finished=timezone.now(),
+    )  # fmt: skip
+    return question, run
 
 
 def _chat(cast: Cast, document: Document) -> ChatSession:

@@ -69,6 +69,8 @@ ACTIONS = [
     Action("delete the workspace", "post", static("/t/acme/settings/delete/"),
            rights(302, 403, 403), {"confirm": "acme"}),
     Action("view the audit log", "get", static("/t/acme/audit/"), rights(200, 200, 403)),
+    Action("view the evaluation page", "get", static("/t/acme/evaluation/"), rights(200, 200, 403)),
+    Action("run the evaluation", "post", static("/t/acme/evaluation/runs/"), rights(302, 302, 403)),
 ]  # fmt: skip
 
 
