@@ -152,17 +152,30 @@ def _cosine(a: list[float], b: list[float]) -> float:
     return dot / norms if norms else 0.0
 
 
+def _key(question: str) -> str:
+    return " ".join(question.split()).lower().rstrip("?!.… ")
+
+
+def _wordings(questions: list[str]) -> dict[str, str]:
+    """For each key, its most used wording (on a tie, the earliest asked; `questions` is newest first)."""
+    used = Counter(" ".join(q.split()) for q in reversed(questions))
+    wording: dict[str, str] = {}
+    for text, _ in used.most_common():
+        wording.setdefault(_key(text), text)
+    return wording
+
+
 def group(questions: list[str], threshold: float = SIMILAR, top: int = TOP_GROUPS) -> list[Group]:
     """Questions grouped by similarity, the largest groups first.
 
-    1. Identical questions (ignoring case and spacing) count together.
+    1. Identical questions (ignoring case, spacing and the final punctuation) count together.
     2. Each distinct question joins the first group whose first question is at least `threshold`
        similar (cosine of the offline embedder's vectors), else starts a group; the most asked
        questions are placed first, so they lead their groups.
     3. A group's name is its most asked wording; a few other wordings are kept as examples.
     """
-    counts = Counter(" ".join(q.split()).lower() for q in questions)
-    wording = {" ".join(q.split()).lower(): " ".join(q.split()) for q in reversed(questions)}
+    counts = Counter(_key(q) for q in questions)
+    wording = _wordings(questions)
     distinct = [text for text, _ in counts.most_common()]
     if not distinct:
         return []
