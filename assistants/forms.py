@@ -38,6 +38,8 @@ class LinesField(forms.CharField):
 
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
+        if "\x00" in text:  # the field's own check sees the list, not the text
+            raise forms.ValidationError("This text contains a NUL character; remove it.")
         return [line.strip() for line in text.replace("\r\n", "\n").split("\n")]
 
     def has_changed(self, initial: Any, data: Any) -> bool:
