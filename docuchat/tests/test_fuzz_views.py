@@ -24,7 +24,7 @@ from assistants.models import Assistant, InstructionBlock
 from chat.models import ChatSession, Message, SavedAnswer
 from docuchat.testing import Cast
 from documents.tests import pdfs
-from documents.tests.conftest import make_document
+from documents.tests.conftest import DUMMY, make_document
 from tenants.models import Invitation, Membership
 
 # Every name a form or view of the app reads from GET or POST.
@@ -83,7 +83,7 @@ def form(fields: dict[str, str]) -> str:
 @pytest.fixture
 def world(cast: Cast, settings: SettingsWrapper, tmp_path: object) -> dict[str, list[str]]:
     settings.MEDIA_ROOT = str(tmp_path)
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = DUMMY
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     document = make_document(cast, pdfs.text_pdf(1))
     chat = ChatSession.objects.create(tenant=cast.acme, user=cast.owner, title="Hello")
