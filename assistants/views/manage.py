@@ -79,7 +79,7 @@ def edit(request: TenantRequest, assistant_id: UUID) -> HttpResponse:
     if changes:
         with transaction.atomic():
             form.save()
-            editing.changed(assistant, request.user, fields=changes)
+            editing.changed(assistant, request.user, fields=", ".join(changes))
         messages.success(request, f"“{assistant.name}” saved.")
     else:
         messages.info(request, "Nothing changed.")
