@@ -20,6 +20,9 @@ DEFAULT_UNDELETABLE = (
 )
 
 
+GONE = "This instruction was deleted meanwhile: the list below is up to date."
+
+
 class EditError(Exception):
     """A change that cannot be made; str() says why, for the person."""
 
@@ -94,7 +97,8 @@ def edit_block(block: InstructionBlock, actor: Any, text: str) -> None:
 
 def toggle_block(block: InstructionBlock, actor: Any) -> None:
     with transaction.atomic():
-        InstructionBlock.objects.filter(pk=block.pk).update(enabled=~F("enabled"))
+        if not InstructionBlock.objects.filter(pk=block.pk).update(enabled=~F("enabled")):
+            raise EditError(GONE)
         block.refresh_from_db(fields=["enabled"])
         state = "switched on" if block.enabled else "switched off"
         changed(block.assistant, actor, block=state, text=block.text[:100])
@@ -110,7 +114,9 @@ def move_block(block: InstructionBlock, actor: Any, direction: str) -> None:
         ordered = list(
             InstructionBlock.objects.filter(assistant_id=block.assistant_id).order_by("position", "id")
         )
-        index = next(i for i, b in enumerate(ordered) if b.pk == block.pk)
+        index = next((i for i, b in enumerate(ordered) if b.pk == block.pk), None)
+        if index is None:
+            raise EditError(GONE)
         other = index - 1 if direction == "up" else index + 1
         if not 0 <= other < len(ordered):
             return

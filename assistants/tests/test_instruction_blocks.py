@@ -142,3 +142,16 @@ def test_it_refuses_a_member_the_blocks(client: Client, cast: Cast, support: Ass
     response = client.post(f"/t/acme/assistants/instructions/{brief.public_id}/delete/")
 
     assert response.status_code == 403 and texts(support)[0] == "Be brief."
+
+
+def test_it_says_so_when_a_block_was_deleted_meanwhile(
+    owner: Client, support: Assistant, monkeypatch
+) -> None:
+    brief = block(support, "Be brief.")
+    found = InstructionBlock.objects.select_related("assistant__tenant").get(pk=brief.pk)
+    monkeypatch.setattr("assistants.views.manage.get_instruction_block", lambda request, public_id: found)
+    brief.delete()  # by someone else, after this request found it
+
+    for what, data in (("toggle", {}), ("move", {"direction": "down"})):
+        response = owner.post(f"/t/acme/assistants/instructions/{found.public_id}/{what}/", data, **HX)
+        assert response.status_code == 409 and "deleted meanwhile" in response.content.decode()

@@ -154,7 +154,10 @@ def edit_block(request: TenantRequest, block_id: UUID) -> HttpResponse:
 @manager
 def toggle_block(request: TenantRequest, block_id: UUID) -> HttpResponse:
     block = get_instruction_block(request, block_id)
-    editing.toggle_block(block, request.user)
+    try:
+        editing.toggle_block(block, request.user)
+    except editing.EditError as exc:
+        return _blocks(request, block.assistant, status=409, error=str(exc))
     state = "on" if block.enabled else "off"
     return _blocks(request, block.assistant, notice=f"Instruction switched {state}.")
 
@@ -166,7 +169,10 @@ def move_block(request: TenantRequest, block_id: UUID) -> HttpResponse:
     direction = request.POST.get("direction", "")
     if direction not in ("up", "down"):
         return _blocks(request, block.assistant, status=400, error="Move a block “up” or “down”.")
-    editing.move_block(block, request.user, direction)
+    try:
+        editing.move_block(block, request.user, direction)
+    except editing.EditError as exc:
+        return _blocks(request, block.assistant, status=409, error=str(exc))
     return _blocks(request, block.assistant)
 
 
