@@ -56,6 +56,7 @@ def test_it_lets_an_owner_set_up_an_assistant_and_read_its_conversations(page, l
     page.check("input[name=not_covered]")
     page.wait_for_url("**not_covered=on**")  # htmx kept the filter in the address
     page.click("text=Do you ship to Mars?")
+    page.wait_for_url("**/t/acme/conversations/*/")  # loaded: htmx now handles the Save button
     page.wait_for_selector("text=Not answered from the documents")
     page.click("#content button:has-text('Save')")
     page.wait_for_selector("text=Saved ✓")
