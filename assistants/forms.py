@@ -117,7 +117,6 @@ class AssistantForm(forms.ModelForm):
         if not self.is_bound:
             self.initial["all_documents"] = "true" if self.instance.all_documents else "false"
         for name in ("visitor_daily_messages", "conversation_messages", "ip_minute_messages"):
-            self.fields[name].min_value = 1
             self.fields[name].widget.attrs.update(min=1, max=LIMIT_MAX)
 
     def clean_name(self) -> str:
@@ -172,7 +171,7 @@ class AssistantForm(forms.ModelForm):
             self.add_error("documents", "Choose at least one document, or let it answer from all of them.")
         for name in ("visitor_daily_messages", "conversation_messages", "ip_minute_messages"):
             value = data.get(name)
-            if value is not None and value > LIMIT_MAX:
+            if value is not None and not 1 <= value <= LIMIT_MAX:
                 self.add_error(name, f"Use a number from 1 to {LIMIT_MAX:,}.")
         return data
 

@@ -75,6 +75,7 @@ def test_it_says_what_is_wrong_and_saves_nothing(owner: Client, cast: Cast) -> N
     assert "like #2563eb" in html
     assert "Select a valid choice" in html or "not available here" in html
     assert "Choose at least one document" in html
+    assert "Use a number from 1 to 100,000." in html
     assert Assistant.objects.filter(tenant=cast.acme).count() == 1
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.ASSISTANT_CREATED).exists()
 
@@ -191,3 +192,10 @@ def test_it_lets_an_admin_manage_assistants(client: Client, cast: Cast, admin_us
 
     assert response.status_code == 302
     assert AuditEntry.objects.get(action=AuditEntry.Action.ASSISTANT_CREATED).actor == admin_user
+
+
+def test_it_explains_an_empty_form(owner: Client, cast: Cast) -> None:
+    response = owner.post("/t/acme/assistants/new/", {})
+
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
+    assert Assistant.objects.filter(tenant=cast.acme).count() == 1

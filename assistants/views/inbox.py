@@ -25,7 +25,6 @@ from tenants.views.helpers import is_fragment
 from usage.forms import DATE
 
 PER_PAGE = 25
-MAX_EXPORT_DAYS = 366
 
 
 class InboxFilter(forms.Form):

@@ -37,9 +37,8 @@ def index(request: TenantRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @manager
 def create(request: TenantRequest) -> HttpResponse:
-    form = AssistantForm(
-        request.POST or None, tenant=request.tenant, instance=Assistant(tenant=request.tenant)
-    )
+    data = request.POST if request.method == "POST" else None  # an empty POST is still a POST
+    form = AssistantForm(data, tenant=request.tenant, instance=Assistant(tenant=request.tenant))
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "assistants/create.html", {"form": form}, status=400)
@@ -69,7 +68,8 @@ def _edit_page(
 @manager
 def edit(request: TenantRequest, assistant_id: UUID) -> HttpResponse:
     assistant = get_assistant(request, assistant_id, write=True)
-    form = AssistantForm(request.POST or None, tenant=request.tenant, instance=assistant)
+    data = request.POST if request.method == "POST" else None
+    form = AssistantForm(data, tenant=request.tenant, instance=assistant)
     if request.method == "GET":
         return _edit_page(request, assistant, form)
     if not form.is_valid():
