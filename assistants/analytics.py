@@ -13,7 +13,7 @@ server, costs nothing and needs no network, and similar wording gives similar ve
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import TruncDate
@@ -102,10 +102,11 @@ def sessions_of(assistant: Assistant) -> QuerySet[ChatSession]:
 
 def report(assistant: Assistant, days: int = DAYS) -> Report:
     first = timezone.localdate() - timedelta(days=days - 1)
+    since = timezone.make_aware(datetime.combine(first, time.min))  # a range the indexes can use
     sessions = sessions_of(assistant)
-    messages = Message.objects.filter(session__in=sessions.values("pk"), created__date__gte=first)
+    messages = Message.objects.filter(session__in=sessions.values("pk"), created__gte=since)
     answers = messages.filter(role=Message.Role.ASSISTANT, status=Message.Status.COMPLETE)
-    series = daily(sessions.filter(created__date__gte=first), messages, first, days)
+    series = daily(sessions.filter(created__gte=since), messages, first, days)
     return Report(
         days=series,
         chart=chart(series),
