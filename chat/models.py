@@ -94,6 +94,10 @@ class Message(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.COMPLETE)
     error = models.CharField(max_length=500, blank=True)
     feedback = models.CharField(max_length=4, choices=Feedback.choices, blank=True, default=Feedback.NONE)
+    # Set by the turn's final save (chat.service.finish): retrieval found nothing, so no model was
+    # asked and the answer is the assistant's "not covered" text. The inbox filters on it, and the
+    # analytics count it and group these questions.
+    not_covered = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -114,3 +118,32 @@ class Message(models.Model):
     @property
     def is_assistant(self) -> bool:
         return self.role == self.Role.ASSISTANT
+
+
+class SavedAnswer(models.Model):
+    """An answer a member saved to the workspace's Saved list: a copy of the question, the answer and
+    its sources, so that it stays when its conversation is deleted. Every member sees the list."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="saved_answers")
+    # The answer it was saved from, while that still exists (saving it again changes nothing).
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    question = models.TextField(blank=True)
+    answer = models.TextField()
+    sources = models.JSONField(default=list, blank=True)  # list[Source]
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "message"], name="savedanswer_once_per_message"),
+        ]
+        indexes = [
+            # The Saved page: a workspace's saved answers, newest first.
+            models.Index(fields=["tenant", "-created"], name="savedanswer_tenant_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.question[:40] or self.answer[:40]

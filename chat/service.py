@@ -353,6 +353,8 @@ def finish(turn: Turn, outcome: Outcome, prompt: Prompt | None) -> Message:
     answer.status = outcome.status
     answer.error = outcome.error[:500]
     answer.sources = prompt.sources if prompt and outcome.status == Message.Status.COMPLETE else []
+    # No sources, so the answer is the assistant's "not covered" text (the inbox filters on it).
+    answer.not_covered = prompt is not None and not prompt.has_sources
     answer.first_token_ms, answer.total_ms = outcome.first_token_ms, outcome.total_ms
     usage = settled_usage(outcome, prompt)
     if usage:

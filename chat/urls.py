@@ -1,6 +1,6 @@
 from django.urls import path
 
-from chat import views
+from chat import saved, views
 
 app_name = "chat"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("<uuid:session_id>/rename/", views.rename, name="rename"),
     path("<uuid:session_id>/delete/", views.delete, name="delete"),
     path("messages/<uuid:message_id>/feedback/", views.feedback, name="feedback"),
+    path("messages/<uuid:message_id>/save/", saved.save_answer, name="save_answer"),
+    path("saved/", saved.saved, name="saved"),
+    path("saved/<uuid:saved_id>/delete/", saved.delete_saved, name="delete_saved"),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/chat/", include("chat.urls")),
     path("t/<slug:tenant_slug>/usage/", include("usage.urls")),
     path("t/<slug:tenant_slug>/evaluation/", include("evaluation.urls")),
+    path("t/<slug:tenant_slug>/", include("assistants.urls")),
     path("", include("tenants.urls")),
 ]
 

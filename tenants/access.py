@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
     from django.db.models import QuerySet
 
-    from chat.models import ChatSession, Message
+    from assistants.models import Assistant, InstructionBlock
+    from chat.models import ChatSession, Message, SavedAnswer
     from documents.models import Document
     from tenants.http import TenantRequest
     from tenants.models import Invitation, Membership
@@ -113,3 +114,94 @@ def get_chat_message(request: "TenantRequest", public_id: "UUID", *, write: bool
         session__tenant=request.tenant, session__user=request.user
     )
     return get_object_or_404(messages, public_id=public_id)
+
+
+def assistants(request: "TenantRequest") -> "QuerySet[Assistant]":
+    """This tenant's assistants, the default first (members use them in the chat; managers edit them)."""
+    from assistants.models import Assistant
+
+    return Assistant.objects.filter(tenant=request.tenant)
+
+
+def get_assistant(request: "TenantRequest", public_id: "UUID", *, write: bool = False) -> "Assistant":
+    """An assistant of the request's tenant, or 404; with write=True, 403 unless the user may manage
+    assistants (owners and admins)."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from tenants.permissions import MANAGERS_ONLY, can_manage_assistants
+
+    if write and not can_manage_assistants(request.membership):
+        raise PermissionDenied(MANAGERS_ONLY)
+    return get_object_or_404(assistants(request), public_id=public_id)
+
+
+def conversations(request: "TenantRequest") -> "QuerySet[ChatSession]":
+    """The Conversations page's list: for owners and admins, the conversations no member had (the
+    website widget's, an API key's); for a member, their own staff chats (as the chat page)."""
+    from chat.models import ChatSession
+    from tenants.permissions import can_view_conversations
+
+    if can_view_conversations(request.membership):
+        return ChatSession.objects.filter(tenant=request.tenant, user__isnull=True)
+    return ChatSession.objects.owned_by(request.tenant, request.user)
+
+
+def get_conversation(request: "TenantRequest", public_id: "UUID") -> "ChatSession":
+    """A conversation of the inbox (not a member's: those stay private), for owners and admins; 404
+    for anything outside the tenant, 403 for a member."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from chat.models import ChatSession
+    from tenants.permissions import MANAGERS_ONLY, can_view_conversations
+
+    if not can_view_conversations(request.membership):
+        raise PermissionDenied(MANAGERS_ONLY)
+    inbox = ChatSession.objects.filter(tenant=request.tenant, user__isnull=True).select_related("assistant")
+    return get_object_or_404(inbox, public_id=public_id)
+
+
+def get_savable_answer(request: "TenantRequest", public_id: "UUID") -> "Message":
+    """An answer the user may save: one in their own chats, or (owners and admins) one in the inbox."""
+    from django.db.models import Q
+    from django.shortcuts import get_object_or_404
+
+    from chat.models import Message
+    from tenants.permissions import can_view_conversations
+
+    visible = Q(session__user=request.user)
+    if can_view_conversations(request.membership):
+        visible |= Q(session__user__isnull=True)
+    answers = Message.objects.select_related("session").filter(
+        visible, session__tenant=request.tenant, role=Message.Role.ASSISTANT
+    )
+    return get_object_or_404(answers, public_id=public_id)
+
+
+def saved_answers(request: "TenantRequest") -> "QuerySet[SavedAnswer]":
+    """The workspace's Saved list: every member sees (and may delete) all of it."""
+    from chat.models import SavedAnswer
+
+    return SavedAnswer.objects.filter(tenant=request.tenant).select_related("saved_by")
+
+
+def get_saved_answer(request: "TenantRequest", public_id: "UUID", *, write: bool = False) -> "SavedAnswer":
+    """A saved answer of the request's tenant, or 404 (any member may delete one)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(saved_answers(request), public_id=public_id)
+
+
+def get_instruction_block(request: "TenantRequest", public_id: "UUID") -> "InstructionBlock":
+    """An instruction block of one of the tenant's assistants, for owners and admins; else 403/404."""
+    from django.core.exceptions import PermissionDenied
+    from django.shortcuts import get_object_or_404
+
+    from assistants.models import InstructionBlock
+    from tenants.permissions import MANAGERS_ONLY, can_manage_assistants
+
+    if not can_manage_assistants(request.membership):
+        raise PermissionDenied(MANAGERS_ONLY)
+    blocks = InstructionBlock.objects.select_related("assistant__tenant")
+    return get_object_or_404(blocks, assistant__tenant=request.tenant, public_id=public_id)

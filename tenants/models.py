@@ -82,6 +82,9 @@ class AuditEntry(models.Model):
         DOCUMENT_REINDEXED = "document.reindexed", "Document re-indexed"
         SETTINGS_CHANGED = "settings.changed", "Settings changed"
         QUOTA_CHANGED = "quota.changed", "Quota changed"
+        ASSISTANT_CREATED = "assistant.created", "Assistant created"
+        ASSISTANT_CHANGED = "assistant.changed", "Assistant changed"
+        ASSISTANT_DELETED = "assistant.deleted", "Assistant deleted"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(

@@ -2,7 +2,8 @@
 
 - An owner may do everything.
 - An admin may manage members (but not owners), documents, settings and quotas, and read the audit log.
-- A member may upload, chat and see their own usage: being a member is enough, and the tenant
+- An admin also manages the assistants and reads the website's conversations and analytics.
+- A member may upload, chat, save answers and see their own usage: being a member is enough, and the tenant
   middleware (and each socket) checks that, so those rights have no rule of their own.
 - Budgets are set by operators (Django admin, `set_quota`), not by a workspace role.
 
@@ -87,6 +88,17 @@ def can_manage_documents(actor: Membership) -> bool:
 
 def can_run_evaluation(actor: Membership) -> bool:
     """Keep test questions and run the retrieval evaluation (the Evaluation page)."""
+    return is_manager(actor)
+
+
+def can_manage_assistants(actor: Membership) -> bool:
+    """Create, change and delete the workspace's assistants (members only use them in the chat)."""
+    return is_manager(actor)
+
+
+def can_view_conversations(actor: Membership) -> bool:
+    """Read the website's conversations (the inbox) and each assistant's analytics; a member sees
+    only their own staff chats."""
     return is_manager(actor)
 
 

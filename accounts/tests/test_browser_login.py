@@ -17,8 +17,19 @@ def test_it_logs_in_with_the_emailed_code_and_lands_on_the_dashboard(page, live_
     page.click("button[type=submit]")
     page.wait_for_url("**/t/acme/")
     assert page.locator("h1").inner_text() == "Acme"
-    # An owner's:
-    nav = ["Overview", "Documents", "Chat", "Usage", "Members", "Evaluation", "Settings", "Audit"]
+    nav = [
+        "Overview",
+        "Documents",
+        "Chat",
+        "Saved",
+        "Conversations",
+        "Usage",
+        "Members",
+        "Assistants",
+        "Evaluation",
+        "Settings",
+        "Audit",
+    ]  # fmt: skip  (an owner's)
     assert page.locator(".nav").inner_text().split() == nav
     page.click("text=Members")
     page.wait_for_url("**/t/acme/members/")

@@ -5,7 +5,7 @@ from django.core.exceptions import SynchronousOnlyOperation
 from django.utils.safestring import SafeString
 
 from chat.markdown import render_markdown
-from chat.models import Message
+from chat.models import Message, SavedAnswer
 from chat.prompt import page_label
 from documents.pages import ocr_marks
 
@@ -34,3 +34,9 @@ def marked_sources(message: Message) -> list[dict[str, object]]:
         log.warning("Sources rendered in an async context: shown without their OCR marks.")
         marks = [False] * len(spans)
     return [{**src, "ocr": mark} for src, mark in zip(message.sources, marks, strict=True)]
+
+
+@register.simple_tag
+def saved_answer_html(saved: SavedAnswer) -> SafeString:
+    """A saved answer as sanitized HTML, its [n] citations linked to its own source list."""
+    return render_markdown(saved.answer, anchor=f"src-{saved.public_id}", sources=len(saved.sources))

@@ -16,8 +16,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.utils import timezone
 
-from assistants.models import Assistant
-from chat.models import ChatSession, Message
+from assistants.models import Assistant, InstructionBlock
+from chat.models import ChatSession, Message, SavedAnswer
 from docuchat.testing import Cast, make_cast
 from documents.models import Document
 from evaluation.models import EvalQuestion, EvalRun
@@ -62,7 +62,17 @@ def seed() -> Seeded:
     _document(acme, cast, "Waiting.pdf", Document.Status.QUEUED)
     chat = _chat(cast, ready)
     # A second assistant: the chat page then offers a choice of assistant.
-    Assistant.objects.create(tenant=acme, name="Customer support assistant for the website")
+    support = Assistant.objects.create(
+        tenant=acme,
+        name="Customer support assistant for the website",
+        allowed_origins=[f"https://{LONG}.example"],
+    )
+    block = InstructionBlock.objects.create(assistant=support, text="Answer briefly. " + LONG)
+    website = _website_conversation(support, ready)
+    saved = SavedAnswer.objects.create(
+        tenant=acme, saved_by=cast.owner, question=f"Summarise {LONG} please",
+        answer=chat.messages.last().content, sources=chat.messages.last().sources,
+    )  # fmt: skip
     for i in range(3):
         metering.record(acme, cast.owner, metering.Kind.CHAT, "gpt-4o-mini", 1_234_567 * (i + 1), 45_678)
     metering.record(
@@ -96,6 +106,10 @@ def seed() -> Seeded:
         "invitation_id": str(invitations.pending(acme).get().public_id),
         "month": timezone.now().strftime("%Y-%m"),
         "token": tokens[0],
+        "assistant_id": str(support.public_id),
+        "block_id": str(block.public_id),
+        "conversation_id": str(website.public_id),
+        "saved_id": str(saved.public_id),
     }
     return Seeded(cast, values)
 
@@ -150,6 +164,29 @@ def _chat(cast: Cast, document: Document) -> ChatSession:
         session=chat, role=Message.Role.ASSISTANT, content=answer, sources=[source],
         status=Message.Status.COMPLETE, created=timezone.now() + timedelta(seconds=1),
     )  # fmt: skip
+    return chat
+
+
+def _website_conversation(assistant: Assistant, document: Document) -> ChatSession:
+    """A visitor's conversation (no member): one answer from the documents, one not covered."""
+    chat = ChatSession.objects.create(tenant=assistant.tenant, assistant=assistant, title=f"Where is {LONG}?")
+    source = {"n": 1, "chunk": 1, "document": str(document.public_id), "title": LONG, "page_start": 3,
+              "page_end": 3, "snippet": "The office is on the third floor " + LONG}  # fmt: skip
+    later = timezone.now()
+    for i, (question, answer, sources) in enumerate(
+        [
+            (f"Where is {LONG}?", "On the third floor [1].", [source]),
+            ("Do you ship to Mars?", "I could not find it.", []),
+        ]
+    ):
+        Message.objects.create(
+            session=chat, role=Message.Role.USER, content=question, created=later + timedelta(seconds=2 * i)
+        )
+        Message.objects.create(
+            session=chat, role=Message.Role.ASSISTANT, content=answer, sources=sources,
+            not_covered=not sources, feedback="down" if not sources else "up",
+            created=later + timedelta(seconds=2 * i + 1),
+        )  # fmt: skip
     return chat
 
 

@@ -136,7 +136,12 @@ def test_it_fits_every_page_on_a_phone_and_a_desktop(page, live_app: LiveApp) ->
         ("anonymous", anonymous, html_pages(anonymous, urls)),
     ]
     member_pages = html_pages(
-        member, [(n, u) for n, u in urls if n in {"tenants:members", "tenants:dashboard"}]
+        member,
+        [
+            (n, u)
+            for n, u in urls
+            if n in {"tenants:members", "tenants:dashboard", "assistants:conversations", "chat:saved"}
+        ],
     )
     visits.append(("member", member, member_pages))
     assert len(visits[0][2]) >= 14 and len(visits[1][2]) >= 3, visits

@@ -20,16 +20,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pytest_django.fixtures import Settings as SettingsWrapper
 
-from chat.models import ChatSession, Message
+from assistants.models import Assistant, InstructionBlock
+from chat.models import ChatSession, Message, SavedAnswer
 from docuchat.testing import Cast
 from documents.tests import pdfs
-from documents.tests.conftest import make_document
+from documents.tests.conftest import DUMMY, make_document
 from tenants.models import Invitation, Membership
 
 # Every name a form or view of the app reads from GET or POST.
 FIELDS = [
     "email", "code", "display_name", "tenant", "next", "name", "slug", "role", "title", "value",
     "confirm", "assistant_instructions", "default_model", "action", "actor", "page", "start", "end",
+    "description", "all_documents", "documents", "model", "greeting", "suggestions", "not_covered",
+    "contact_url", "allowed_origins", "accent_color", "position", "theme", "visitor_daily_messages",
+    "monthly_tokens", "monthly_cost", "text", "direction", "assistant", "thumbs_down",
 ]  # fmt: skip
 SKIPPED = {"admin"}  # Django's own admin is not ours to fuzz
 
@@ -79,7 +83,7 @@ def form(fields: dict[str, str]) -> str:
 @pytest.fixture
 def world(cast: Cast, settings: SettingsWrapper, tmp_path: object) -> dict[str, list[str]]:
     settings.MEDIA_ROOT = str(tmp_path)
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = DUMMY
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     document = make_document(cast, pdfs.text_pdf(1))
     chat = ChatSession.objects.create(tenant=cast.acme, user=cast.owner, title="Hello")
@@ -90,7 +94,16 @@ def world(cast: Cast, settings: SettingsWrapper, tmp_path: object) -> dict[str, 
         invited_by=cast.owner, expires=answer.created,
     )  # fmt: skip
     member = Membership.objects.get(tenant=cast.acme, user=cast.member)
+    assistant = Assistant.objects.create(tenant=cast.acme, name="Support")
+    block = InstructionBlock.objects.create(assistant=assistant, text="Be brief.")
+    website = ChatSession.objects.create(tenant=cast.acme, assistant=assistant, title="Visitor")
+    Message.objects.create(session=website, role=Message.Role.USER, content="hi")
+    saved = SavedAnswer.objects.create(tenant=cast.acme, message=answer, answer="hello")
     return {
+        "assistant_id": [str(assistant.public_id)],
+        "block_id": [str(block.public_id)],
+        "conversation_id": [str(website.public_id)],
+        "saved_id": [str(saved.public_id)],
         "slug": ["acme", "globex"],
         "public_id": [str(document.public_id)],
         "session_id": [str(chat.public_id)],

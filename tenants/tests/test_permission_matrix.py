@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
+from assistants.models import Assistant, InstructionBlock
+from chat.models import ChatSession, Message, SavedAnswer
 from tenants.models import Invitation, Membership, Tenant
 from tenants.tests.conftest import Team
 
@@ -34,6 +36,48 @@ def invitation_url(what: str) -> URL:
 
 def pending_invitation(t: Team) -> Invitation:
     return Invitation.objects.get(tenant=t.cast.acme, email="invited@acme.test")
+
+
+ASSISTANT = {
+    "name": "Support", "all_documents": "true", "visitor_daily_messages": "50", "conversation_messages": "30",
+    "ip_minute_messages": "10", "accent_color": "#2563eb", "position": "right", "theme": "light",
+}  # fmt: skip
+
+
+def support(t: Team) -> Assistant:
+    return Assistant.objects.get(tenant=t.cast.acme, name="Support")
+
+
+def assistant_url(what: str) -> URL:
+    return lambda t: f"/t/acme/assistants/{support(t).public_id}/{what}"
+
+
+def default_assistant_url(what: str) -> URL:
+    return lambda t: (
+        f"/t/acme/assistants/{Assistant.objects.get(tenant=t.cast.acme, is_default=True).public_id}/{what}"
+    )
+
+
+def block_url(what: str) -> URL:
+    return lambda t: (
+        f"/t/acme/assistants/instructions/{support(t).instruction_blocks.first().public_id}/{what}/"
+    )
+
+
+def website_chat(t: Team) -> ChatSession:
+    return ChatSession.objects.get(tenant=t.cast.acme, user__isnull=True)
+
+
+def conversation_url(what: str) -> URL:
+    return lambda t: f"/t/acme/conversations/{website_chat(t).public_id}/{what}"
+
+
+def website_answer_url(t: Team) -> str:
+    return f"/t/acme/chat/messages/{website_chat(t).messages.get(role='assistant').public_id}/save/"
+
+
+def saved_url(t: Team) -> str:
+    return f"/t/acme/chat/saved/{SavedAnswer.objects.get(tenant=t.cast.acme).public_id}/delete/"
 
 
 def rights(owner: int, admin: int, member: int) -> dict[str, int]:
@@ -71,6 +115,26 @@ ACTIONS = [
     Action("view the audit log", "get", static("/t/acme/audit/"), rights(200, 200, 403)),
     Action("view the evaluation page", "get", static("/t/acme/evaluation/"), rights(200, 200, 403)),
     Action("run the evaluation", "post", static("/t/acme/evaluation/runs/"), rights(302, 302, 403)),
+    Action("view assistants", "get", static("/t/acme/assistants/"), rights(200, 200, 403)),
+    Action("create an assistant", "post", static("/t/acme/assistants/new/"), rights(302, 302, 403),
+           {**ASSISTANT, "name": "Sales"}),
+    Action("edit an assistant", "post", assistant_url(""), rights(302, 302, 403),
+           {**ASSISTANT, "greeting": "Changed"}),
+    Action("delete an assistant", "post", assistant_url("delete/"), rights(302, 302, 403)),
+    Action("delete the default assistant", "post", default_assistant_url("delete/"), rights(409, 409, 403)),
+    Action("add an instruction", "post", assistant_url("instructions/"), rights(302, 302, 403),
+           {"text": "Be kind."}),
+    Action("edit an instruction", "post", block_url("edit"), rights(302, 302, 403), {"text": "Changed."}),
+    Action("switch an instruction off", "post", block_url("toggle"), rights(302, 302, 403)),
+    Action("move an instruction", "post", block_url("move"), rights(302, 302, 403), {"direction": "down"}),
+    Action("delete an instruction", "post", block_url("delete"), rights(302, 302, 403)),
+    Action("view conversations", "get", static("/t/acme/conversations/"), rights(200, 200, 200)),
+    Action("read a website conversation", "get", conversation_url(""), rights(200, 200, 403)),
+    Action("export conversations", "get", static("/t/acme/conversations/export.csv"), rights(200, 200, 403)),
+    Action("view an assistant's analytics", "get", assistant_url("analytics/"), rights(200, 200, 403)),
+    Action("save a website answer", "post", website_answer_url, rights(302, 302, 404)),
+    Action("view saved answers", "get", static("/t/acme/chat/saved/"), rights(200, 200, 200)),
+    Action("delete a saved answer", "post", saved_url, rights(302, 302, 302)),
 ]  # fmt: skip
 
 
@@ -78,7 +142,10 @@ def snapshot(t: Team) -> tuple[object, ...]:
     tenant = Tenant.objects.filter(pk=t.cast.acme.pk).values_list("name").first()
     roles = sorted(Membership.objects.filter(tenant=t.cast.acme).values_list("user__email", "role"))
     invitations = sorted(Invitation.objects.values_list("email", "token_hash", "revoked"))
-    return tenant, roles, invitations
+    assistants = sorted(Assistant.objects.values_list("tenant_id", "name", "greeting"))
+    blocks = sorted(InstructionBlock.objects.values_list("assistant_id", "position", "text", "enabled"))
+    saved = sorted(SavedAnswer.objects.values_list("tenant_id", "answer"))
+    return tenant, roles, invitations, assistants, blocks, saved
 
 
 def run(client: Client, action: Action, t: Team):
@@ -91,6 +158,15 @@ def t(team: Team, client: Client) -> Team:
     client.force_login(team.cast.owner)
     client.post("/t/acme/members/invite/", {"email": "invited@acme.test", "role": "member"})
     client.logout()
+    assistant = Assistant.objects.create(tenant=team.cast.acme, name="Support")
+    InstructionBlock.objects.create(assistant=assistant, text="Be brief.")
+    InstructionBlock.objects.create(assistant=assistant, text="Be polite.", position=1)
+    chat = ChatSession.objects.create(
+        tenant=team.cast.acme, assistant=assistant, title="A visitor's question"
+    )
+    Message.objects.create(session=chat, role="user", content="Shipping?")
+    Message.objects.create(session=chat, role="assistant", content="Two days.")
+    SavedAnswer.objects.create(tenant=team.cast.acme, question="Refunds?", answer="30 days.")
     return team
 
 
