@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "chat",
     "usage",
     "assistants",
+    "widget",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/documents/", include("documents.urls")),
     path("t/<slug:tenant_slug>/chat/", include("chat.urls")),
     path("t/<slug:tenant_slug>/usage/", include("usage.urls")),
+    path("", include("widget.urls")),
     path("", include("tenants.urls")),
 ]
 
