@@ -26,12 +26,19 @@ def live(tenant: Tenant, origins: Iterable[str] = (SITE,), **fields: Any) -> Ass
 
 
 def socket(
-    assistant: Assistant, origin: str = SITE, *, token: str | None = None, frame_origin: bytes = FRAME_ORIGIN
+    assistant: Assistant,
+    origin: str = SITE,
+    *,
+    token: str | None = None,
+    frame_origin: bytes = FRAME_ORIGIN,
+    ip: str = "203.0.113.7",
 ) -> WebsocketCommunicator:
     token = embed_token(assistant, origin) if token is None else token
     path = f"/ws/widget/{assistant.public_id}/?embed={token}"
     headers = [(b"origin", frame_origin), (b"host", b"127.0.0.1")]
-    return WebsocketCommunicator(application, path, headers=headers)
+    ws = WebsocketCommunicator(application, path, headers=headers)
+    ws.scope["client"] = (ip, 50000)  # read by the application once the test first awaits it
+    return ws
 
 
 async def hello(ws: WebsocketCommunicator, visitor: str = "", conversation: str = "") -> dict[str, Any]:
@@ -55,9 +62,9 @@ async def ask(ws: WebsocketCommunicator, question: str, conversation: str = "") 
 
 
 async def connected(
-    assistant: Assistant, origin: str = SITE, visitor: str = ""
+    assistant: Assistant, origin: str = SITE, visitor: str = "", ip: str = "203.0.113.7"
 ) -> tuple[Any, dict[str, Any]]:
-    ws = socket(assistant, origin)
+    ws = socket(assistant, origin, ip=ip)
     ok, _ = await ws.connect()
     assert ok
     return ws, await hello(ws, visitor)
