@@ -18,7 +18,7 @@ QUESTION = "What is the refund policy?"
 
 
 @pytest.fixture
-def handbook(cast: Cast) -> Cast:
+def refunds(cast: Cast) -> Cast:
     make_document(cast.acme, "Handbook", ["Refund policy: returns within 30 days get a full refund."])
     return cast
 
@@ -31,8 +31,8 @@ def questions_saved() -> int:
     return Message.objects.filter(role=Message.Role.USER).count()
 
 
-def test_it_limits_questions_per_visitor_per_day(handbook: Cast, llm: FakeLLM) -> None:
-    assistant = live(handbook.acme, visitor_daily_messages=2)
+def test_it_limits_questions_per_visitor_per_day(refunds: Cast, llm: FakeLLM) -> None:
+    assistant = live(refunds.acme, visitor_daily_messages=2)
 
     async def day(visitor: str = "") -> tuple[str, list[dict]]:
         ws, greeting = await connected(assistant, visitor=visitor)
@@ -55,8 +55,8 @@ def test_it_limits_questions_per_visitor_per_day(handbook: Cast, llm: FakeLLM) -
     assert reply["type"] == "done"  # a new day, a new allowance
 
 
-def test_it_limits_questions_per_conversation(handbook: Cast, llm: FakeLLM) -> None:
-    assistant = live(handbook.acme, conversation_messages=2)
+def test_it_limits_questions_per_conversation(refunds: Cast, llm: FakeLLM) -> None:
+    assistant = live(refunds.acme, conversation_messages=2)
 
     async def scenario() -> list[dict]:
         ws, _ = await connected(assistant)
@@ -77,8 +77,8 @@ def test_it_limits_questions_per_conversation(handbook: Cast, llm: FakeLLM) -> N
     assert len(llm.chats) == 3 and questions_saved() == 3
 
 
-def test_it_limits_questions_per_ip_address_per_minute(handbook: Cast, llm: FakeLLM) -> None:
-    assistant = live(handbook.acme, ip_minute_messages=2)
+def test_it_limits_questions_per_ip_address_per_minute(refunds: Cast, llm: FakeLLM) -> None:
+    assistant = live(refunds.acme, ip_minute_messages=2)
 
     async def scenario() -> list[dict]:
         replies = []
@@ -96,8 +96,8 @@ def test_it_limits_questions_per_ip_address_per_minute(handbook: Cast, llm: Fake
     assert len(llm.chats) == 3 and questions_saved() == 3
 
 
-def test_it_keeps_the_assistant_within_its_monthly_budget(handbook: Cast, llm: FakeLLM) -> None:
-    assistant = live(handbook.acme, monthly_tokens=1000)  # less than one question's estimate
+def test_it_keeps_the_assistant_within_its_monthly_budget(refunds: Cast, llm: FakeLLM) -> None:
+    assistant = live(refunds.acme, monthly_tokens=1000)  # less than one question's estimate
 
     async def scenario() -> dict:
         ws, _ = await connected(assistant)
@@ -111,8 +111,8 @@ def test_it_keeps_the_assistant_within_its_monthly_budget(handbook: Cast, llm: F
     assert len(llm.chats) == 0 and questions_saved() == 0
 
 
-def test_it_stops_the_very_next_message_when_the_widget_is_switched_off(handbook: Cast, llm: FakeLLM) -> None:
-    assistant = live(handbook.acme)
+def test_it_stops_the_very_next_message_when_the_widget_is_switched_off(refunds: Cast, llm: FakeLLM) -> None:
+    assistant = live(refunds.acme)
 
     async def scenario() -> tuple[dict, dict, dict]:
         ws, _ = await connected(assistant)
