@@ -29,6 +29,10 @@ SKIPPED_NAMESPACES = {"admin"}  # Django's own admin is not our layout
 # Pages drawn by a library rather than our templates (an API's interactive docs, say), by URL name,
 # with the reason. Every other page must follow docs/ui.md.
 THIRD_PARTY: dict[str, str] = {}
+# Pages shown only inside other sites' pages, with the test that checks them at phone width instead.
+EMBEDDED: dict[str, str] = {
+    "widget:frame": "the website widget's iframe; widget/tests/test_browser_widget.py opens it at 390 px",
+}
 LONG = "Annual_report_2026_final_version_approved_by_the_board_of_directors_and_the_auditors"
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
@@ -61,7 +65,9 @@ def seed() -> Seeded:
     _document(acme, cast, "Waiting.pdf", Document.Status.QUEUED)
     chat = _chat(cast, ready)
     # A second assistant: the chat page then offers a choice of assistant.
-    Assistant.objects.create(tenant=acme, name="Customer support assistant for the website")
+    website = Assistant.objects.create(
+        tenant=acme, name="Customer support assistant for the website", allowed_origins=["https://shop.test"]
+    )
     for i in range(3):
         metering.record(acme, cast.owner, metering.Kind.CHAT, "gpt-4o-mini", 1_234_567 * (i + 1), 45_678)
     metering.record(
@@ -92,6 +98,8 @@ def seed() -> Seeded:
         "invitation_id": str(invitations.pending(acme).get().public_id),
         "month": timezone.now().strftime("%Y-%m"),
         "token": tokens[0],
+        "assistant_id": str(website.public_id),
+        "signed": "expired",  # the widget's page links are signed for one visitor: a stale one is a 404
     }
     return Seeded(cast, values)
 
@@ -138,7 +146,7 @@ def patterns() -> list[tuple[str, str]]:
                     walk(item.url_patterns, prefix + str(item.pattern), inner)
             elif isinstance(item, URLPattern):
                 name = ":".join(filter(None, [namespace, item.name or ""]))
-                if name not in THIRD_PARTY:
+                if name not in THIRD_PARTY and name not in EMBEDDED:
                     found.append((name, prefix + str(item.pattern)))
 
     walk(get_resolver().url_patterns, "", "")

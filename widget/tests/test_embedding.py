@@ -1,6 +1,8 @@
 """The snippet's script and the iframe: cached script, frame-ancestors for allowed origins only,
 no cookies, and a refusal everywhere else."""
 
+from urllib.parse import quote
+
 import pytest
 from django.test import Client
 
@@ -97,3 +99,13 @@ def test_it_refuses_the_frame_when_the_list_is_empty_or_the_switch_is_off(cast: 
 )
 def test_it_compares_origins_in_one_form(given: str, expected: str) -> None:
     assert normalize_origin(given) == expected
+
+
+@pytest.mark.parametrize(
+    "nasty", ["\ud800", "%00", "x" * 3000, "https://shop.example:99999", "http://[::1", "é"]
+)
+def test_it_refuses_nasty_origins_and_page_links_without_an_error(cast: Cast, nasty: str) -> None:
+    assistant = live(cast.acme)
+    raw = quote(nasty.encode("utf-8", "surrogatepass"), safe="")  # as a raw client sends it
+    assert Client().get(f"/widget/{assistant.public_id}/?origin={raw}").status_code in (400, 403)
+    assert Client().get(f"/widget/{assistant.public_id}/pages/{raw[:600]}/").status_code in (400, 404)
