@@ -57,6 +57,9 @@ def read(text_data: str | None) -> dict[str, Any]:
 
 
 class WidgetConsumer(AsyncWebsocketConsumer):
+    # Nothing is pushed to a widget's socket, so it takes no channel (no advisory lock and queue in
+    # the PostgreSQL channel layer per visitor): the turn checks access on every message instead.
+    channel_layer_alias = None
     assistant: Assistant
     origin: str
     ip: str
