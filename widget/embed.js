@@ -43,6 +43,23 @@
   var frame, panel, bubble;
   var side = config.position === "left" ? "left" : "right";
 
+  function balloon() {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "26");
+    svg.setAttribute("height", "26");
+    svg.setAttribute("aria-hidden", "true");
+    var shape = document.createElementNS(ns, "path");
+    shape.setAttribute("d", "M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"); // Feather, MIT
+    shape.setAttribute("fill", "none");
+    shape.setAttribute("stroke", "currentColor");
+    shape.setAttribute("stroke-width", "2");
+    shape.setAttribute("stroke-linejoin", "round");
+    svg.appendChild(shape);
+    return svg;
+  }
+
   function narrow() {
     return window.innerWidth <= 480;
   }
@@ -96,7 +113,7 @@
       });
       bubble.style[side] = "20px";
       bubble.type = "button";
-      bubble.textContent = "\uD83D\uDCAC"; // speech balloon
+      bubble.appendChild(balloon());
       bubble.setAttribute("aria-label", "Open chat: " + config.title);
       bubble.setAttribute("aria-expanded", "false");
       bubble.setAttribute("data-docuchat", "bubble");

@@ -98,13 +98,33 @@
     return list;
   }
 
+  // Thumbs as inline SVG (Feather's icons, MIT): emoji are missing from many systems' fonts.
+  var THUMBS = {
+    up: "M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3",
+    down: "M10 15v4a3 3 0 0 0 3 3l4-9V2H5.72a2 2 0 0 0-2 1.7l-1.38 9a2 2 0 0 0 2 2.3zm7-13h2.67A2.31 2.31 0 0 1 22 4v7a2.31 2.31 0 0 1-2.33 2H17",
+  };
+
+  function icon(path) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("width", "16");
+    svg.setAttribute("height", "16");
+    svg.setAttribute("aria-hidden", "true");
+    var shape = document.createElementNS(ns, "path");
+    shape.setAttribute("d", path);
+    svg.appendChild(shape);
+    return svg;
+  }
+
   function feedbackButtons(answer) {
     var bar = el("div", "dc-feedback");
-    [["up", "👍", "Helpful"], ["down", "👎", "Not helpful"]].forEach(function (choice) {
-      var button = el("button", "dc-thumb", choice[1]);
+    [["up", "Helpful"], ["down", "Not helpful"]].forEach(function (choice) {
+      var button = el("button", "dc-thumb");
+      button.appendChild(icon(THUMBS[choice[0]]));
       button.type = "button";
-      button.title = choice[2];
-      button.setAttribute("aria-label", choice[2]);
+      button.title = choice[1];
+      button.setAttribute("aria-label", choice[1]);
       button.dataset.value = choice[0];
       button.setAttribute("aria-pressed", answer.feedback === choice[0] ? "true" : "false");
       button.addEventListener("click", function () {
