@@ -7,6 +7,7 @@ travels only over the widget's socket (consumers.py).
 import hashlib
 import io
 import json
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from assistants.models import Assistant
 from chat.service import tenant_documents
 from widget import embedding, present
 
+log = logging.getLogger(__name__)
 SCRIPT = Path(__file__).parent / "embed.js"
 SCRIPT_VERSION = "1"
 # The snippet's address never changes, so the script cannot be immutable: browsers and proxies
@@ -161,8 +163,12 @@ def extract_pages(document: Any, start: int, end: int) -> bytes:
     """A new PDF holding pages start..end (1-based) of the document, and nothing else of it."""
     import pypdfium2 as pdfium
 
-    with document.file.open("rb") as stored:
-        source = pdfium.PdfDocument(stored.read())
+    try:
+        with document.file.open("rb") as stored:
+            source = pdfium.PdfDocument(stored.read())
+    except (OSError, pdfium.PdfiumError):
+        log.warning("The stored PDF of document %s could not be opened for a visitor", document.pk)
+        raise Http404("These pages cannot be opened.") from None
     try:
         last = min(end, len(source))
         if start < 1 or start > last:

@@ -29,9 +29,10 @@ SKIPPED_NAMESPACES = {"admin"}  # Django's own admin is not our layout
 # Pages drawn by a library rather than our templates (an API's interactive docs, say), by URL name,
 # with the reason. Every other page must follow docs/ui.md.
 THIRD_PARTY: dict[str, str] = {}
-# Pages shown only inside other sites' pages, with the test that checks them at phone width instead.
+# What the website widget serves to other sites' visitors, with the reason it is not a page here.
 EMBEDDED: dict[str, str] = {
-    "widget:frame": "the website widget's iframe; widget/tests/test_browser_widget.py opens it at 390 px",
+    "widget:frame": "the widget's iframe, in other sites' pages (test_browser_widget.py opens it at 390 px)",
+    "widget:pages": "a PDF of an answer's cited pages, from a link signed for one visitor",
 }
 LONG = "Annual_report_2026_final_version_approved_by_the_board_of_directors_and_the_auditors"
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -99,7 +100,6 @@ def seed() -> Seeded:
         "month": timezone.now().strftime("%Y-%m"),
         "token": tokens[0],
         "assistant_id": str(website.public_id),
-        "signed": "expired",  # the widget's page links are signed for one visitor: a stale one is a 404
     }
     return Seeded(cast, values)
 

@@ -109,3 +109,17 @@ def test_it_refuses_nasty_origins_and_page_links_without_an_error(cast: Cast, na
     raw = quote(nasty.encode("utf-8", "surrogatepass"), safe="")  # as a raw client sends it
     assert Client().get(f"/widget/{assistant.public_id}/?origin={raw}").status_code in (400, 403)
     assert Client().get(f"/widget/{assistant.public_id}/pages/{raw[:600]}/").status_code in (400, 404)
+
+
+def test_it_answers_a_damaged_stored_pdf_with_a_404(cast: Cast, settings, tmp_path) -> None:
+    from django.core.files.base import ContentFile
+
+    from chat.tests.factories import make_document
+    from widget.present import page_link
+
+    settings.MEDIA_ROOT = tmp_path
+    document = make_document(cast.acme, "Broken", ["Some text."])
+    document.file.save("broken.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=True)
+    assistant = live(cast.acme, visitors_open_pages=True)
+    source = {"document": str(document.public_id), "page_start": 1, "page_end": 1}
+    assert Client().get(page_link(assistant, SITE, source)).status_code == 404
