@@ -20,6 +20,9 @@ SNIPPET_PAGE = """<!doctype html><html><head>
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Shop</title>
 <link rel="icon" href="data:,"></head><body><h1>Our shop</h1><p>Welcome.</p>
 <script src="{app}/embed/{assistant}.js" async></script></body></html>"""
+INLINE_PAGE = """<!doctype html><html><head><link rel="icon" href="data:,"></head><body><h1>Help</h1>
+<div id="help" style="height: 560px; max-width: 600px"></div>
+<script src="{app}/embed/{assistant}.js" data-docuchat-inline="#help" async></script></body></html>"""
 # A page that frames the widget itself, claiming to be on the allowed site.
 LIAR_PAGE = """<!doctype html><html><head><link rel="icon" href="data:,"></head><body><h1>Not the shop</h1>
 <iframe id="stolen" src="{app}/widget/{assistant}/?origin={allowed}" width="380" height="600"></iframe>
@@ -75,7 +78,9 @@ def test_it_answers_visitors_on_an_allowed_site_only(
         (root / "liar.html").write_text(
             LIAR_PAGE.format(app=app.url, assistant=assistant.public_id, allowed=allowed)
         )
+        (root / "inline.html").write_text(INLINE_PAGE.format(app=app.url, assistant=assistant.public_id))
         ask_and_reload(page, f"{allowed}/", "First question")
+        inline(page, f"{allowed}/inline.html")
         assert Message.objects.filter(role="assistant", status="complete").count() == 1
         page.set_viewport_size({"width": 390, "height": 844})
         page.evaluate("localStorage.clear()")  # a new visitor, on a phone
@@ -135,3 +140,15 @@ def no_widget(page, url: str) -> None:
     assert page.locator('[data-docuchat="bubble"]').is_hidden()
     for frame in page.frames[1:]:
         assert frame.locator("#dc-composer").count() == 0, frame.url
+
+
+def inline(page, url: str) -> None:
+    """data-docuchat-inline: the assistant fills the element, with no bubble and no close button."""
+    page.goto(url)
+    frame = page.frame_locator("#help iframe")
+    frame.get_by_text("Hi! Ask me about our handbook.").wait_for()
+    frame.locator("#dc-input").wait_for()
+    assert page.locator('[data-docuchat="bubble"]').count() == 0
+    assert frame.locator("#dc-close").count() == 0
+    box = page.locator("#help iframe").bounding_box()
+    assert box["height"] == 560 and box["width"] == 600
