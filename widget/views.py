@@ -104,6 +104,23 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def frame_config(assistant: Assistant, origin: str, *, inline: bool) -> dict[str, Any]:
+    """What the iframe's script needs (json_script): never the visitor, whom the host page keeps."""
+    return {
+        "assistant": str(assistant.public_id),
+        "socket": f"/ws/widget/{assistant.public_id}/",
+        "embed": embedding.embed_token(assistant, origin),
+        "origin": origin,
+        "inline": inline,
+        "title": assistant.widget_title,
+        "greeting": assistant.greeting,
+        "suggestions": [s for s in assistant.suggestions or [] if isinstance(s, str)][:4],
+        "accent": accent(assistant.accent_color),
+        "theme": assistant.theme,
+        "openPages": assistant.visitors_open_pages,
+    }
+
+
 @xframe_options_exempt
 @require_GET
 def frame(request: HttpRequest, assistant_id: str) -> HttpResponse:
@@ -114,21 +131,7 @@ def frame(request: HttpRequest, assistant_id: str) -> HttpResponse:
     origin = embedding.normalize_origin(request.GET.get("origin", ""))
     if not embedding.allows(assistant, origin) or not embedded_by(request, origin):
         return refused(request, 403, "This chat is not available on this site.")
-    config = {
-        "assistant": str(assistant.public_id),
-        "socket": reverse("widget:frame", kwargs={"assistant_id": assistant.public_id}).replace(
-            "/widget/", "/ws/widget/", 1
-        ),
-        "embed": embedding.embed_token(assistant, origin),
-        "origin": origin,
-        "inline": request.GET.get("mode") == "inline",
-        "title": assistant.widget_title,
-        "greeting": assistant.greeting,
-        "suggestions": [s for s in assistant.suggestions or [] if isinstance(s, str)][:4],
-        "accent": accent(assistant.accent_color),
-        "theme": assistant.theme,
-        "openPages": assistant.visitors_open_pages,
-    }
+    config = frame_config(assistant, origin, inline=request.GET.get("mode") == "inline")
     response = render(request, "widget/frame.html", {"config": config, "assistant": assistant})
     response._csp_config = {**settings.SECURE_CSP, "frame-ancestors": [origin]}  # type: ignore[attr-defined]
     response["Cache-Control"] = "no-store"
