@@ -77,11 +77,13 @@ def start(
     server: str = "uvicorn",
     processes: int = 1,
     redis: bool = False,
+    ports: tuple[int, int] | None = None,
 ) -> Servers:
     """The fake model (`tokens` per answer at `rate` tokens/s, 0 for no delay), then `processes`
-    web processes of `server`; several share Redis and are reached through nginx."""
+    web processes of `server`; several share Redis and are reached through nginx. `ports`: the
+    fake model's and the (one) web process's, instead of free ones."""
     log_dir.mkdir(parents=True, exist_ok=True)
-    llm_port = free_port()
+    llm_port = ports[0] if ports else free_port()
     env = {
         **os.environ,
         "DEBUG": "false",
@@ -98,14 +100,14 @@ def start(
     llm = [sys.executable, "-m", "chat.tests.fake_llm", "--port", str(llm_port), "--tokens", str(tokens),
            "--rate", str(rate)]  # fmt: skip
     procs = [_spawn(llm, env, log_dir / "fake_llm.log")]
-    ports = [free_port() for _ in range(processes)]
-    for i, port in enumerate(ports):
+    web_ports = [ports[1]] if ports and processes == 1 else [free_port() for _ in range(processes)]
+    for i, port in enumerate(web_ports):
         procs.append(_spawn(server_command(port, server), env, log_dir / f"web-{i}.log"))
-    for i, port in enumerate(ports):
+    for i, port in enumerate(web_ports):
         wait_healthy(f"http://127.0.0.1:{port}", procs, log_dir / f"web-{i}.log", timeout=60, path="/livez")
     if processes == 1:
-        return Servers(ports[0], procs)
-    proxy = start_nginx(log_dir / "nginx", ports)
+        return Servers(web_ports[0], procs)
+    proxy = start_nginx(log_dir / "nginx", web_ports)
     return Servers(int(proxy.url.rsplit(":", 1)[1]), [proxy.process, *procs])
 
 

@@ -7,7 +7,7 @@ it may still ask (`still_allowed`); which assistant answers and from which docum
 `budgets`); and whom the usage is metered to (`metered_to`). See docs/turns.md.
 
 - MemberCaller (here): a signed-in member of the workspace, on the staff chat page.
-- VisitorCaller (assistants/callers.py): an anonymous visitor of an assistant's website widget.
+- VisitorCaller (widget/callers.py): an anonymous visitor of an assistant's website widget.
 - An API key's caller (api/) follows the same interface.
 """
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "usage",
     "assistants",
     "evaluation",
+    "widget",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/usage/", include("usage.urls")),
     path("t/<slug:tenant_slug>/evaluation/", include("evaluation.urls")),
     path("t/<slug:tenant_slug>/", include("assistants.urls")),
+    path("", include("widget.urls")),
     path("", include("tenants.urls")),
 ]
 

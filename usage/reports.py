@@ -69,9 +69,10 @@ def daily(records: QuerySet[UsageRecord], days: int = 30) -> list[Day]:
 
 
 def per_member(records: QuerySet[UsageRecord], since: datetime) -> list[dict[str, object]]:
+    """One line per member, and one per assistant for its website widget's usage."""
     return list(
         records.filter(created__gte=since)
-        .values("user__email")
+        .values("user__email", "assistant__name")
         .annotate(tokens=TOKENS, cost=COST, calls=Count("id"))
         .order_by("-tokens")
     )

@@ -40,13 +40,32 @@ SHUTDOWN = "1:shutdown"
 
 class ResilientPostgresChannelLayer(PostgresChannelLayer):
     _connected = False
+    _listener_loop: asyncio.AbstractEventLoop | None = None  # the loop whose listener is starting or running
 
     def __init__(self, **config: Any) -> None:
         options = {"check": AsyncConnectionPool.check_connection, "timeout": POOL_TIMEOUT}
         config["PSYCOPG_OPTIONS"] = {**options, **config.get("PSYCOPG_OPTIONS", {})}
         super().__init__(**config)
 
+    def _get_or_create_listener_task(self) -> tuple[asyncio.Event, bool]:
+        """One listener per process and loop. The library starts one for every `receive` that
+        comes before the first listener is connected: a burst of sockets on a fresh process
+        (bench/widget.py's 200) opened a LISTEN connection each, until PostgreSQL refused more."""
+        event, new = super()._get_or_create_listener_task()
+        loop = asyncio.get_running_loop()
+        if new and self._listener_loop is loop:
+            return event, False  # one is connecting already: wait for it
+        if new:
+            self._listener_loop = loop
+        return event, new
+
     async def listen_to_all_channels(self) -> None:
+        try:
+            await self._listen_until_shutdown()
+        finally:
+            self._listener_loop = None  # a later receive may start another
+
+    async def _listen_until_shutdown(self) -> None:
         """The library's listener, in a loop that reconnects when the connection drops."""
         delays = backoff(cap=LISTEN_MAX_DELAY)
         first = True

@@ -30,6 +30,11 @@ SKIPPED_NAMESPACES = {"admin"}  # Django's own admin is not our layout
 # Pages drawn by a library rather than our templates (an API's interactive docs, say), by URL name,
 # with the reason. Every other page must follow docs/ui.md.
 THIRD_PARTY: dict[str, str] = {}
+# What the website widget serves to other sites' visitors, with the reason it is not a page here.
+EMBEDDED: dict[str, str] = {
+    "widget:frame": "the widget's iframe, in other sites' pages (test_browser_widget.py opens it at 390 px)",
+    "widget:pages": "a PDF of an answer's cited pages, from a link signed for one visitor",
+}
 LONG = "Annual_report_2026_final_version_approved_by_the_board_of_directors_and_the_auditors"
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
@@ -202,7 +207,7 @@ def patterns() -> list[tuple[str, str]]:
                     walk(item.url_patterns, prefix + str(item.pattern), inner)
             elif isinstance(item, URLPattern):
                 name = ":".join(filter(None, [namespace, item.name or ""]))
-                if name not in THIRD_PARTY:
+                if name not in THIRD_PARTY and name not in EMBEDDED:
                     found.append((name, prefix + str(item.pattern)))
 
     walk(get_resolver().url_patterns, "", "")
