@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.urls import keys_patterns
+from api.urls import urlpatterns as api_urlpatterns
 from docuchat.views import favicon
 
 urlpatterns = [
@@ -10,6 +12,8 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/documents/", include("documents.urls")),
     path("t/<slug:tenant_slug>/chat/", include("chat.urls")),
     path("t/<slug:tenant_slug>/usage/", include("usage.urls")),
+    path("t/<slug:tenant_slug>/api-keys/", include((keys_patterns, "apikeys"))),
+    *api_urlpatterns,
     path("", include("tenants.urls")),
 ]
 

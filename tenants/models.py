@@ -82,6 +82,9 @@ class AuditEntry(models.Model):
         DOCUMENT_REINDEXED = "document.reindexed", "Document re-indexed"
         SETTINGS_CHANGED = "settings.changed", "Settings changed"
         QUOTA_CHANGED = "quota.changed", "Quota changed"
+        API_KEY_CREATED = "api_key.created", "API key created"
+        API_KEY_ROTATED = "api_key.rotated", "API key rotated"
+        API_KEY_REVOKED = "api_key.revoked", "API key revoked"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(
