@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from api import access
 from api.auth import KeyAuth, key_of
@@ -47,7 +47,7 @@ def read_assistant(request: HttpRequest, assistant_id: str) -> AssistantOut:
 @router.post(
     "", auth=WRITE, response={201: AssistantOut, 400: Error, **ERRORS}, summary="Create an assistant"
 )
-def create_assistant(request: HttpRequest, body: AssistantIn) -> tuple[int, AssistantOut]:
+def create_assistant(request: HttpRequest, body: AssistantIn) -> Status:
     key = key_of(request)
     if key.assistant_id is not None:
         raise ApiError(
@@ -57,7 +57,7 @@ def create_assistant(request: HttpRequest, body: AssistantIn) -> tuple[int, Assi
     with transaction.atomic():
         assistant = Assistant.objects.create(tenant=key.tenant, **_plain(fields))
         _apply_related(assistant, fields)
-    return 201, out(assistant)
+    return Status(201, out(assistant))
 
 
 @router.patch("/{assistant_id}", auth=WRITE, response={200: AssistantOut, 400: Error, **ERRORS},
@@ -79,12 +79,12 @@ def change_assistant(request: HttpRequest, assistant_id: str, body: AssistantPat
 
 @router.delete("/{assistant_id}", auth=WRITE, response={204: None, 409: Error, **ERRORS},
                summary="Delete an assistant")  # fmt: skip
-def delete_assistant(request: HttpRequest, assistant_id: str) -> tuple[int, None]:
+def delete_assistant(request: HttpRequest, assistant_id: str) -> Status:
     assistant = access.get_assistant(key_of(request), assistant_id)
     if assistant.is_default:
         raise ApiError(409, "default_assistant", "The workspace's default assistant cannot be deleted.")
     assistant.delete()
-    return 204, None
+    return Status(204, None)
 
 
 def _checked(key: ApiKey, fields: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ import math
 from django.db import transaction
 from django.http import HttpRequest
 from ninja import Field as F
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from api import access
 from api.auth import KeyAuth, key_of
@@ -59,7 +59,7 @@ def out(document: Document) -> DocumentOut:
     "", auth=WRITE, response={202: DocumentOut, 400: Error, 409: Error, 413: Error, **ERRORS},
     openapi_extra=MULTIPART, summary="Upload a PDF",
 )  # fmt: skip
-def upload(request: HttpRequest) -> tuple[int, DocumentOut]:
+def upload(request: HttpRequest) -> Status:
     """Multipart `file` (one PDF) and optional `title`. 202: queued for indexing. The checks and
     messages are the Documents page's; each refusal has a stable `code`."""
     size_limit = uploads.SizeLimitHandler(request)
@@ -80,7 +80,7 @@ def upload(request: HttpRequest) -> tuple[int, DocumentOut]:
     if outcome.document is None:
         raise _refused(outcome)
     live.push_list_changed(key.tenant)
-    return 202, out(outcome.document)
+    return Status(202, out(outcome.document))
 
 
 def _refused(outcome: uploads.Outcome) -> ApiError:
@@ -116,7 +116,7 @@ def read_document(request: HttpRequest, document_id: str) -> DocumentOut:
 
 
 @router.delete("/{document_id}", auth=WRITE, response={204: None, **ERRORS}, summary="Delete a document")
-def delete_document(request: HttpRequest, document_id: str) -> tuple[int, None]:
+def delete_document(request: HttpRequest, document_id: str) -> Status:
     """Deletes its file, chunks and vectors, at once."""
     key = key_of(request)
     document = access.get_document(key, document_id)
@@ -127,4 +127,4 @@ def delete_document(request: HttpRequest, document_id: str) -> tuple[int, None]:
             document=str(document_id), api_key=key.prefix,
         )  # fmt: skip
     live.push_list_changed(key.tenant)
-    return 204, None
+    return Status(204, None)

@@ -21,7 +21,9 @@ def test_it_stores_only_the_hash_of_a_recognisable_key(cast: Cast) -> None:
     issued = keys.create(cast.acme, cast.owner, "Help desk", ["chat"])
     key = ApiKey.objects.get()
     assert issued.secret.startswith("dck_") and len(issued.secret) > 40
-    assert key.secret_hash == digest(issued.secret) and issued.secret not in str(ApiKey.objects.values().get())
+    assert key.secret_hash == digest(issued.secret) and issued.secret not in str(
+        ApiKey.objects.values().get()
+    )
     assert key.prefix == issued.secret[:12]
 
 
@@ -114,7 +116,9 @@ class TestKeysPage:
         member = Client()
         member.force_login(cast.member)
         assert member.get(self.url).status_code == 403
-        assert member.post(self.url, {"name": "x", "scopes": ["chat"], "rate_per_minute": 1}).status_code == 403
+        assert (
+            member.post(self.url, {"name": "x", "scopes": ["chat"], "rate_per_minute": 1}).status_code == 403
+        )
         other = Client()
         other.force_login(cast.other)
         assert other.get(self.url).status_code == 404
