@@ -81,6 +81,8 @@ def _plain(errors: list[Any]) -> list[dict[str, Any]]:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps the parser's refusal
+        return _api_error(request, exc.__cause__)
     return error_response(exc.status_code, "error", str(exc))
 
 
