@@ -69,9 +69,10 @@ def daily(records: QuerySet[UsageRecord], days: int = 30) -> list[Day]:
 
 
 def per_member(records: QuerySet[UsageRecord], since: datetime) -> list[dict[str, object]]:
+    """Per member, and per API key (a key's usage has no member: it is its own line)."""
     return list(
         records.filter(created__gte=since)
-        .values("user__email")
+        .values("user__email", "api_key__name", "api_key__prefix")
         .annotate(tokens=TOKENS, cost=COST, calls=Count("id"))
         .order_by("-tokens")
     )

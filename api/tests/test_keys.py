@@ -124,3 +124,17 @@ class TestKeysPage:
         assert other.get(self.url).status_code == 404
         assert other.post(f"/t/globex/api-keys/{issued.key.public_id}/revoke/").status_code == 404
         assert ApiKey.objects.get().revoked is None and ApiKey.objects.count() == 1
+
+
+def test_the_usage_page_shows_a_keys_usage_on_its_own_line(cast: Cast) -> None:
+    from usage import metering
+    from usage.models import UsageRecord
+
+    issued = keys.create(cast.acme, None, "Help desk", ["chat"])
+    metering.record(cast.acme, None, UsageRecord.Kind.CHAT, "gpt-4o-mini", 1200, 34, api_key_id=issued.key.pk)
+    metering.record(cast.acme, cast.member, UsageRecord.Kind.CHAT, "gpt-4o-mini", 10, 1)
+    client = Client()
+    client.force_login(cast.owner)
+    page = client.get("/t/acme/usage/").text
+    assert f"API key: Help desk <code>{issued.key.prefix}…</code>" in page
+    assert "member@acme.test" in page
