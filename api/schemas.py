@@ -110,6 +110,13 @@ class AssistantOut(Schema):
     created: datetime
 
 
+class SnippetOut(Schema):
+    id: str
+    snippet: str
+    widget_enabled: bool
+    allowed_origins: list[str]
+
+
 class AssistantIn(Schema):
     name: str = Field(..., min_length=1, max_length=80)
     description: str = Field("", max_length=300)

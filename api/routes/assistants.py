@@ -1,18 +1,20 @@
 """/api/v1/assistants: list, create, change and delete the workspace's assistants."""
 
 import re
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from ninja import Router, Status
 
 from api import access
 from api.auth import KeyAuth, key_of
 from api.errors import ApiError
 from api.models import ApiKey, Scope
-from api.schemas import AssistantIn, AssistantOut, AssistantPatch, Error
+from api.schemas import AssistantIn, AssistantOut, AssistantPatch, Error, SnippetOut
 from assistants.models import Assistant, InstructionBlock, split_instructions
 from documents.models import Document
 
@@ -85,6 +87,39 @@ def delete_assistant(request: HttpRequest, assistant_id: str) -> Status:
         raise ApiError(409, "default_assistant", "The workspace's default assistant cannot be deleted.")
     assistant.delete()
     return Status(204, None)
+
+
+def snippet_of(request: HttpRequest, assistant: Assistant) -> SnippetOut:
+    """The website widget's embed snippet (docs/widget.md): one script tag naming the assistant."""
+    try:
+        path = reverse("widget:embed", kwargs={"assistant_id": assistant.public_id})
+    except NoReverseMatch:  # the widget's app is not installed here
+        path = f"/embed/{assistant.public_id}.js"
+    src = request.build_absolute_uri(path)
+    return SnippetOut(
+        id=str(assistant.public_id), snippet=f'<script src="{src}" async></script>',
+        widget_enabled=assistant.widget_enabled, allowed_origins=list(assistant.allowed_origins),
+    )  # fmt: skip
+
+
+@router.get(
+    "/{assistant_id}/snippet", auth=READ, response={200: SnippetOut, **ERRORS}, summary="Embed snippet"
+)
+def snippet(request: HttpRequest, assistant_id: str) -> SnippetOut:
+    """The HTML to paste into a website for this assistant's chat widget."""
+    return snippet_of(request, access.get_assistant(key_of(request), assistant_id))
+
+
+@router.post(
+    "/{assistant_id}/rotate", auth=WRITE, response={200: SnippetOut, **ERRORS}, summary="Rotate its id"
+)
+def rotate(request: HttpRequest, assistant_id: str) -> SnippetOut:
+    """A new id for the assistant: snippets (and API calls) with the old one stop working at once.
+    Its conversations, documents and settings stay."""
+    assistant = access.get_assistant(key_of(request), assistant_id)
+    assistant.public_id = uuid.uuid4()
+    assistant.save(update_fields=["public_id"])
+    return snippet_of(request, assistant)
 
 
 def _checked(key: ApiKey, fields: dict[str, Any]) -> dict[str, Any]:

@@ -67,3 +67,17 @@ def test_another_workspaces_assistants_are_404(client: KeyClient, cast: Cast) ->
     assert client.delete(f"{URL}/{theirs.public_id}").status_code == 404
     assert str(theirs.public_id) not in client.get(URL).text
     assert Assistant.objects.get(pk=theirs.pk).name == theirs.name
+
+
+def test_it_gives_the_embed_snippet_and_rotates_the_assistants_id(client: KeyClient, cast: Cast) -> None:
+    made = client.post(URL, {"name": "Support"}, content_type=JSON).json()
+    snippet = client.get(f"{URL}/{made['id']}/snippet").json()
+    assert snippet["snippet"] == f'<script src="http://testserver/embed/{made["id"]}.js" async></script>'
+    rotated = client.post(f"{URL}/{made['id']}/rotate").json()
+    assert rotated["id"] != made["id"] and rotated["id"] in rotated["snippet"]
+    assert client.get(f"{URL}/{made['id']}").status_code == 404
+    assert client.get(f"{URL}/{rotated['id']}").json()["name"] == "Support"
+    theirs = Assistant.objects.get(tenant=cast.globex, is_default=True)
+    assert client.post(f"{URL}/{theirs.public_id}/rotate").status_code == 404
+    assert client.get(f"{URL}/{theirs.public_id}/snippet").status_code == 404
+    assert Assistant.objects.get(pk=theirs.pk).public_id == theirs.public_id

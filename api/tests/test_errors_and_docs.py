@@ -72,7 +72,9 @@ def test_the_openapi_document_lists_every_route() -> None:
     for path in (
         "/api/v1/documents", "/api/v1/documents/{document_id}", "/api/v1/chat",
         "/api/v1/conversations/{conversation_id}", "/api/v1/usage", "/api/v1/assistants",
-        "/api/v1/assistants/{assistant_id}", "/api/v1/openai/models", "/api/v1/openai/chat/completions",
+        "/api/v1/assistants/{assistant_id}", "/api/v1/assistants/{assistant_id}/snippet",
+        "/api/v1/assistants/{assistant_id}/rotate", "/api/v1/openai/models",
+        "/api/v1/openai/chat/completions",
     ):  # fmt: skip
         assert path in paths, path
     assert schema["components"]["securitySchemes"]["KeyAuth"]["scheme"] == "bearer"

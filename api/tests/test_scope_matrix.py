@@ -90,6 +90,8 @@ ROUTES = [
           objects=False),
     Route("patch", assistant_path, (Scope.ASSISTANTS_WRITE,), 200, lambda t: {"name": "Renamed"}),
     Route("delete", assistant_path, (Scope.ASSISTANTS_WRITE,), 204),
+    Route("get", lambda t, k: assistant_path(t, k) + "/snippet", (Scope.CHAT, Scope.ASSISTANTS_WRITE), 200),
+    Route("post", lambda t, k: assistant_path(t, k) + "/rotate", (Scope.ASSISTANTS_WRITE,), 200),
     Route("get", static("/api/v1/openai/models"), (Scope.CHAT,), 200, objects=False),
     Route("post", static("/api/v1/openai/chat/completions"), (Scope.CHAT,), 200,
           lambda t: {"model": default_model(t), "messages": [{"role": "user", "content": "Refund?"}]},
