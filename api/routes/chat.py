@@ -13,7 +13,7 @@ from django.urls import reverse
 from ninja import Router
 
 from api import access
-from api.auth import KeyAuth, key_of
+from api.auth import AsyncKeyAuth, KeyAuth, key_of
 from api.callers import ApiKeyCaller
 from api.errors import error_response
 from api.models import Scope
@@ -22,7 +22,7 @@ from chat.models import Message, Source
 from chat.turns import Ask, Code, Delta, Done, Event, Failed, Sources, Started, Turn
 
 router = Router(tags=["chat"])
-CHAT = KeyAuth(Scope.CHAT)
+CHAT, ASK = KeyAuth(Scope.CHAT), AsyncKeyAuth(Scope.CHAT)
 ERRORS = {401: Error, 403: Error, 404: Error, 429: Error}
 STATUS = {
     Code.INVALID: 400, Code.FORBIDDEN: 403, Code.NOT_FOUND: 404, Code.RATE_LIMITED: 429,
@@ -59,7 +59,7 @@ def wants_stream(request: HttpRequest, body: ChatIn) -> bool:
 
 
 @router.post(
-    "/chat", auth=CHAT,
+    "/chat", auth=ASK,
     response={200: ChatOut, 400: Error, 500: Error, 502: Error, 503: Error, **ERRORS},
     summary="Ask a question",
 )  # fmt: skip

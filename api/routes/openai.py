@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from ninja import Field, Router, Schema
 
 from api import access
-from api.auth import KeyAuth, key_of
+from api.auth import AsyncKeyAuth, KeyAuth, key_of
 from api.callers import ApiKeyCaller
 from api.errors import ApiError
 from api.models import ApiKey, Scope
@@ -25,7 +25,7 @@ from chat.models import ChatSession, Message
 from chat.turns import Ask, Delta, Done, Event, Failed, Sources, Started, Turn, in_db_thread
 
 router = Router(tags=["openai"])
-CHAT = KeyAuth(Scope.CHAT)
+CHAT, ASK = KeyAuth(Scope.CHAT), AsyncKeyAuth(Scope.CHAT)
 
 
 class ChatMessage(Schema, extra="allow"):  # type: ignore[call-arg]
@@ -107,7 +107,7 @@ def seed(key: ApiKey, assistant_id: int, history: list[tuple[str, str]]) -> str:
     return str(session.public_id)
 
 
-@router.post("/chat/completions", auth=CHAT, summary="Chat completion (OpenAI-compatible)")
+@router.post("/chat/completions", auth=ASK, summary="Chat completion (OpenAI-compatible)")
 async def completions(request: HttpRequest, body: CompletionIn) -> HttpResponse:
     """OpenAI's chat completions, answered by the assistant named as `model` from the workspace's
     documents. `stream: true` sends chat.completion.chunk events, then `data: [DONE]`."""
