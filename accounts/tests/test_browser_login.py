@@ -17,7 +17,8 @@ def test_it_logs_in_with_the_emailed_code_and_lands_on_the_dashboard(page, live_
     page.click("button[type=submit]")
     page.wait_for_url("**/t/acme/")
     assert page.locator("h1").inner_text() == "Acme"
-    nav = ["Overview", "Documents", "Chat", "Usage", "Members", "Settings", "Audit"]  # an owner's
+    # an owner's
+    nav = ["Overview", "Documents", "Chat", "Usage", "Members", "Settings", "Audit", "API", "keys"]
     assert page.locator(".nav").inner_text().split() == nav
     page.click("text=Members")
     page.wait_for_url("**/t/acme/members/")
