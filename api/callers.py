@@ -23,12 +23,26 @@ class ApiKeyCaller(Caller):
 
     def __init__(self, key: ApiKey) -> None:
         self.key, self.key_id, self.tenant = key, key.pk, key.tenant
+        self.secret = ""  # see from_secret
+        self.refusal = ""  # why still_allowed refused: "invalid_key" or "missing_scope"
+
+    @classmethod
+    def from_secret(cls, secret: str) -> "ApiKeyCaller":
+        """A caller whose key is looked up from its secret by the turn itself (in still_allowed)."""
+        caller = cls.__new__(cls)
+        caller.key, caller.key_id, caller.tenant = None, None, None  # type: ignore[assignment]
+        caller.secret, caller.refusal = secret, ""
+        return caller
 
     def still_allowed(self) -> None:
-        key = keys.still_usable(self.key_id)
-        if key is None or not key.has_scope(Scope.CHAT):
-            raise Refused("This API key is revoked, expired, or not allowed to chat.", Code.FORBIDDEN)
-        self.key, self.tenant = key, key.tenant
+        key = keys.authenticate(self.secret) if self.secret else keys.still_usable(self.key_id)
+        if key is None:
+            self.refusal = "invalid_key"
+            raise Refused("This API key is not valid: it is wrong, revoked or expired.", Code.FORBIDDEN)
+        if not key.has_scope(Scope.CHAT):
+            self.refusal = "missing_scope"
+            raise Refused("This API key lacks the 'chat' scope.", Code.FORBIDDEN)
+        self.key, self.key_id, self.tenant = key, key.pk, key.tenant
 
     def assistant_for(self, session: ChatSession | None, requested: str) -> AssistantConfig:
         found = self._assistant(session, requested)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from ninja import Router
 
 from api import access
-from api.auth import AsyncKeyAuth, KeyAuth, key_of
+from api.auth import KeyAuth, TurnKeyAuth, key_of
 from api.callers import ApiKeyCaller
 from api.errors import error_response
 from api.models import Scope
@@ -22,7 +22,7 @@ from chat.models import Message, Source
 from chat.turns import Ask, Code, Delta, Done, Event, Failed, Sources, Started, Turn
 
 router = Router(tags=["chat"])
-CHAT, ASK = KeyAuth(Scope.CHAT), AsyncKeyAuth(Scope.CHAT)
+CHAT, ASK = KeyAuth(Scope.CHAT), TurnKeyAuth(Scope.CHAT)
 ERRORS = {401: Error, 403: Error, 404: Error, 429: Error}
 STATUS = {
     Code.INVALID: 400, Code.FORBIDDEN: 403, Code.NOT_FOUND: 404, Code.RATE_LIMITED: 429,
@@ -67,13 +67,14 @@ async def chat(request: HttpRequest, body: ChatIn) -> Any:
     """A grounded, cited answer. With `"stream": true` (or `Accept: text/event-stream`), Server-Sent
     Events: `sources`, then `delta` pieces, then `done` (or `error`), each an `event:` line and a
     JSON `data:` line. A client that disconnects cancels the model request."""
-    key = key_of(request)
-    turn = Turn(ApiKeyCaller(key), ask_of(body))
+    caller = ApiKeyCaller.from_secret(request.auth)  # type: ignore[attr-defined]  (the bearer token)
+    turn = Turn(caller, ask_of(body))
     events = turn.events()
     first = await anext(events)
     if isinstance(first, Failed):  # refused: nothing was saved or sent to a model
         await events.aclose()
-        return error_response(STATUS[first.code], str(first.code), first.message)
+        return refusal(caller, first)
+    request.api_key = key = caller.key  # type: ignore[attr-defined]  (seen by the CORS middleware)
     if wants_stream(request, body):
         response = StreamingHttpResponse(
             sse(request, key.tenant.slug, first, events), content_type="text/event-stream"
@@ -82,6 +83,15 @@ async def chat(request: HttpRequest, body: ChatIn) -> Any:
         response["X-Accel-Buffering"] = "no"  # nginx passes each event on at once
         return response
     return await collect(request, key.tenant.slug, first, events)
+
+
+def refusal(caller: ApiKeyCaller, failed: Failed) -> HttpResponse:
+    """A refused question: 401 or 403 when the turn found the key wrong or without the scope."""
+    if caller.refusal == "invalid_key":
+        return error_response(401, "invalid_key", failed.message)
+    if caller.refusal == "missing_scope":
+        return error_response(403, "missing_scope", failed.message)
+    return error_response(STATUS[failed.code], str(failed.code), failed.message)
 
 
 async def collect(
