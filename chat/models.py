@@ -48,6 +48,10 @@ class ChatSession(models.Model):
     visitor = models.ForeignKey(
         "widget.Visitor", null=True, blank=True, on_delete=models.CASCADE, related_name="chat_sessions"
     )
+    # Asked through an API key (api/): the conversation belongs to the key, and `user` is empty.
+    api_key = models.ForeignKey(
+        "api.ApiKey", null=True, blank=True, on_delete=models.CASCADE, related_name="chat_sessions"
+    )
     title = models.CharField(max_length=120)
     # One of ALLOWED_MODELS; empty means the tenant's default (or OPENAI_MODEL).
     model = models.CharField(max_length=100, blank=True)

@@ -55,10 +55,14 @@ INSTALLED_APPS = [
     "assistants",
     "evaluation",
     "widget",
+    "ninja",  # its Swagger UI's files, served from our static files like every other
+    "api",
 ]
 
 MIDDLEWARE = [
     "docuchat.middleware.health_check_middleware",  # first: probes do not use the public host
+    "api.errors.JsonErrorsMiddleware",  # every error under /api/ answers JSON, whoever made it
+    "api.auth.CorsMiddleware",  # CORS for /api/, only for origins an API key lists
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -292,6 +296,10 @@ if not 0 <= CHUNK_OVERLAP < CHUNK_TOKEN_SIZE:
 TOP_K = envcheck.positive_int("TOP_K", default=6)
 MAX_CONTEXT_TOKENS = envcheck.positive_int("MAX_CONTEXT_TOKENS", default=8000)
 RATE_LIMIT_PER_MINUTE = envcheck.positive_int("RATE_LIMIT_PER_MINUTE", default=50)
+# API keys (api/): requests per minute of a new key (each key's own limit is set on the API keys
+# page), and how long a rotated key's old secret keeps working by default.
+API_KEY_RATE_PER_MINUTE = envcheck.positive_int("API_KEY_RATE_PER_MINUTE", default=60)
+API_KEY_ROTATION_GRACE_HOURS = envcheck.whole_number("API_KEY_ROTATION_GRACE_HOURS", default=24)
 # The longest answer a chat completion may write (its max_tokens); budgets reserve this much.
 CHAT_MAX_COMPLETION_TOKENS = envcheck.positive_int("CHAT_MAX_COMPLETION_TOKENS", default=1024)
 # Ingestion crash safety: a worker holds a document under a lease it renews every third of this

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.urls import keys_patterns
+from api.urls import urlpatterns as api_urlpatterns
 from docuchat.views import favicon
 
 urlpatterns = [
@@ -13,6 +15,8 @@ urlpatterns = [
     path("t/<slug:tenant_slug>/evaluation/", include("evaluation.urls")),
     path("t/<slug:tenant_slug>/", include("assistants.urls")),
     path("", include("widget.urls")),
+    path("t/<slug:tenant_slug>/api-keys/", include((keys_patterns, "apikeys"))),
+    *api_urlpatterns,
     path("", include("tenants.urls")),
 ]
 

@@ -25,7 +25,12 @@ _BLANKS = re.compile(r"[ \t]+")
 
 
 class PdfRejected(Exception):
-    """The file cannot be ingested; the message says why, in words for the uploader."""
+    """The file cannot be ingested; the message says why, in words for the uploader, and `code`
+    names the reason for programs (the API answers it as its error code)."""
+
+    def __init__(self, message: str, code: str = "damaged_pdf") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -36,17 +41,21 @@ class Page:
 
 def check_size(size: int) -> None:
     if size == 0:
-        raise PdfRejected("This file is empty (0 bytes). Choose the PDF again, or check that it was saved.")
+        raise PdfRejected(
+            "This file is empty (0 bytes). Choose the PDF again, or check that it was saved.", "empty_file"
+        )
 
 
 def check_header(head: bytes) -> None:
     if MAGIC not in head[:HEADER_WINDOW]:
-        raise PdfRejected("This file is not a PDF (its content does not start like one).")
+        raise PdfRejected("This file is not a PDF (its content does not start like one).", "not_pdf")
 
 
 def check_trailer(tail: bytes) -> None:
     if b"%%EOF" not in tail[-TRAILER_WINDOW:]:
-        raise PdfRejected("This PDF is incomplete (it stops before its end); it was probably cut off.")
+        raise PdfRejected(
+            "This PDF is incomplete (it stops before its end); it was probably cut off.", "incomplete_pdf"
+        )
 
 
 def page_count(source: Source) -> int:
@@ -57,9 +66,11 @@ def page_count(source: Source) -> int:
     finally:
         pdf.close()
     if count == 0:
-        raise PdfRejected("This PDF has no pages.")
+        raise PdfRejected("This PDF has no pages.", "no_pages")
     if count > settings.MAX_PDF_PAGES:
-        raise PdfRejected(f"This PDF has {count} pages; the limit is {settings.MAX_PDF_PAGES}.")
+        raise PdfRejected(
+            f"This PDF has {count} pages; the limit is {settings.MAX_PDF_PAGES}.", "too_many_pages"
+        )
     return count
 
 
@@ -70,7 +81,8 @@ def open_pdf(source: Source) -> pdfium.PdfDocument:
         code = getattr(exc, "err_code", None)
         if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
             raise PdfRejected(
-                "This PDF is password-protected. Remove the password and upload it again."
+                "This PDF is password-protected. Remove the password and upload it again.",
+                "encrypted_pdf",
             ) from exc
         raise PdfRejected("This PDF is damaged and cannot be read.") from exc
 

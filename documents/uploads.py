@@ -85,6 +85,7 @@ class Outcome:
     document: Document | None = None
     duplicate: Document | None = None
     error: str = ""
+    code: str = ""  # the error's stable name, for programs (the API's error code)
     retried: bool = False  # `document` had failed with the same file, and is queued again
 
     @property
@@ -93,7 +94,8 @@ class Outcome:
 
 
 def too_large(name: str) -> Outcome:
-    return Outcome(name, error=f"This file is larger than the {settings.MAX_FILE_SIZE_MB} MB limit.")
+    message = f"This file is larger than the {settings.MAX_FILE_SIZE_MB} MB limit."
+    return Outcome(name, error=message, code="too_large")
 
 
 def accept(
@@ -104,12 +106,14 @@ def accept(
     path: str | None = None,
     streamed: Streamed | None = None,
     enqueue: bool = True,
+    title: str = "",
 ) -> Outcome:
     """Check one file and store it as a queued document, or say why not; nothing is left half-stored.
 
     `path` is where the bytes already are on disk (a temporary upload or an operator's file), so
     pypdfium2 can read them without loading the whole file into memory. `streamed`: what the
     upload handler already learnt (hash, first and last bytes), so the file is not read again.
+    `title`: the document's title ("": made from the file name).
     """
     name = PurePath(upload.name or "upload.pdf").name
     try:
@@ -119,12 +123,12 @@ def accept(
         upload.seek(0)
         pages = pdf.page_count(path or upload.read())
     except pdf.PdfRejected as exc:
-        return Outcome(name, error=str(exc))
+        return Outcome(name, error=str(exc), code=exc.code)
     document = Document(
         tenant=tenant,
         uploaded_by=user,
         queued_by=user,
-        title=title_from(name),
+        title=title.strip()[:255] or title_from(name),
         original_name=name[:255],
         sha256=digest,
         size_bytes=size,
@@ -190,7 +194,8 @@ def _store(document: Document, upload: File, user: Any) -> Outcome:
         document.file.delete(save=False)
         existing = Document.objects.filter(tenant=document.tenant, sha256=document.sha256).first()
         if existing is None:
-            return Outcome(document.original_name, error="This file is being uploaded by someone else.")
+            busy = "This file is being uploaded by someone else."
+            return Outcome(document.original_name, error=busy, code="busy")
         return Outcome(document.original_name, duplicate=existing)
     except BaseException:
         document.file.delete(save=False)

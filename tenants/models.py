@@ -85,6 +85,9 @@ class AuditEntry(models.Model):
         ASSISTANT_CREATED = "assistant.created", "Assistant created"
         ASSISTANT_CHANGED = "assistant.changed", "Assistant changed"
         ASSISTANT_DELETED = "assistant.deleted", "Assistant deleted"
+        API_KEY_CREATED = "api_key.created", "API key created"
+        API_KEY_ROTATED = "api_key.rotated", "API key rotated"
+        API_KEY_REVOKED = "api_key.revoked", "API key revoked"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(

@@ -14,7 +14,7 @@ Kind = UsageRecord.Kind
 PER_MILLION = Decimal(1_000_000)
 # A record metered to one of these (instead of a person) also counts on that one's own monthly
 # meter, which its budget is checked against (usage/quotas.py, Budget).
-SUBJECTS = (("assistant_id", Meter.Scope.ASSISTANT_MONTH),)
+SUBJECTS = (("assistant_id", Meter.Scope.ASSISTANT_MONTH), ("api_key_id", Meter.Scope.KEY_MONTH))
 
 
 def cost_of(model: str, prompt_tokens: int, completion_tokens: int) -> Decimal:

@@ -37,6 +37,10 @@ class UsageRecord(models.Model):
     assistant = models.ForeignKey(
         "assistants.Assistant", null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
     )
+    # Metered to an API key (api/): `user` is empty.
+    api_key = models.ForeignKey(
+        "api.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="usage_records"
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -92,6 +96,7 @@ class Meter(models.Model):
         MONTH = "month", "Month"
         MEMBER_DAY = "member_day", "Member day"
         ASSISTANT_MONTH = "assistant_month", "Assistant month"
+        KEY_MONTH = "key_month", "API key month"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(

@@ -69,10 +69,11 @@ def daily(records: QuerySet[UsageRecord], days: int = 30) -> list[Day]:
 
 
 def per_member(records: QuerySet[UsageRecord], since: datetime) -> list[dict[str, object]]:
-    """One line per member, and one per assistant for its website widget's usage."""
+    """One line per member, one per assistant for its website widget's usage, and one per API key
+    (a key's or a widget's usage has no member: each is its own line)."""
     return list(
         records.filter(created__gte=since)
-        .values("user__email", "assistant__name")
+        .values("user__email", "assistant__name", "api_key__name", "api_key__prefix")
         .annotate(tokens=TOKENS, cost=COST, calls=Count("id"))
         .order_by("-tokens")
     )

@@ -29,6 +29,8 @@ def test_it_logs_in_with_the_emailed_code_and_lands_on_the_dashboard(page, live_
         "Evaluation",
         "Settings",
         "Audit",
+        "API",
+        "keys",
     ]  # fmt: skip  (an owner's)
     assert page.locator(".nav").inner_text().split() == nav
     page.click("text=Members")

@@ -14,6 +14,7 @@ The server reads the body only as the application asks for it (uvicorn pauses th
 refused body costs one piece of memory, not its size.
 """
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -71,12 +72,12 @@ class BodyLimit:
         limit = route_limit(scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(send, limit)
+            await _refuse(send, limit, scope["path"])
             return
         guard = _Guard(receive, send, limit)
         await self.app(scope, guard.receive, guard.send)
         if guard.exceeded and not guard.started:
-            await _refuse(send, limit)
+            await _refuse(send, limit, scope["path"])
 
 
 class _Guard:
@@ -118,14 +119,17 @@ def _content_length(scope: Scope) -> int | None:
         return None
 
 
-async def _refuse(send: Callable, limit: int) -> None:
-    body = too_large_message(limit).encode()
+async def _refuse(send: Callable, limit: int, path: str = "") -> None:
+    # The API answers every error as JSON (api/errors.py), this one too.
+    api = path.startswith("/api/")
+    message = too_large_message(limit)
+    body = json.dumps({"code": "too_large", "message": message}).encode() if api else message.encode()
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", b"application/json" if api else b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
             ],

@@ -281,7 +281,8 @@ def test_it_limits_sign_in_per_client_behind_nginx_across_both_processes(
 
 def test_it_replaces_a_worker_killed_mid_document(cluster: Cluster, cast: Cast) -> None:
     cookie = session_cookie(cast.owner)
-    assert healthz(cluster.proxy.url)[0] == 200
+    # The worker has just been started: healthy once it has sent its first heartbeat.
+    wait_for(lambda: healthz(cluster.proxy.url)[0] == 200, timeout=30, what="the worker's first heartbeat")
     upload(cluster.webs[0], cookie, "long.pdf", pdfs.text_pdf(150, words=400))
     wait_for(lambda: Document.objects.filter(status="processing").exists(), what="processing")
     for worker in cluster.workers:

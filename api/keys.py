@@ -1,0 +1,101 @@
+"""Creating, rotating, revoking and checking API keys; every change is audited.
+
+The secret is returned once, by `create` and `rotate`, and never stored: only its SHA-256.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from api.models import SHOWN, ApiKey, Scope, digest, new_secret
+from tenants import audit
+from tenants.models import Tenant
+
+LAST_USED_EVERY = timedelta(minutes=1)  # shown to the minute: no write on every request
+
+
+class KeyRefused(ValueError):
+    """A key cannot be created as asked; str() says why."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    key: ApiKey
+    secret: str  # show it once
+
+
+def clean_scopes(scopes: list[str]) -> list[str]:
+    unknown = [s for s in scopes if s not in Scope.values]
+    if unknown:
+        raise KeyRefused(f"Unknown scope {unknown[0]!r}. Scopes: {', '.join(Scope.values)}.")
+    if not scopes:
+        raise KeyRefused("Choose at least one scope.")
+    return [s for s in Scope.values if s in scopes]  # in a stable order, once each
+
+
+def create(tenant: Tenant, actor: Any, name: str, scopes: list[str], **fields: Any) -> Issued:
+    name = name.strip()
+    if not name:
+        raise KeyRefused("Give the key a name, to tell it from the others.")
+    secret = new_secret()
+    fields.setdefault("rate_per_minute", settings.API_KEY_RATE_PER_MINUTE)
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            tenant=tenant, name=name[:80], scopes=clean_scopes(scopes), prefix=secret[:SHOWN],
+            secret_hash=digest(secret), created_by=actor if getattr(actor, "pk", None) else None,
+            **fields,
+        )  # fmt: skip
+        audit.record(tenant, actor, audit.Action.API_KEY_CREATED, key.name, key=key.prefix, scopes=key.scopes)
+    return Issued(key, secret)
+
+
+def rotate(key: ApiKey, actor: Any, grace_hours: float | None = None) -> Issued:
+    """A new secret; the old one keeps working for `grace_hours` (API_KEY_ROTATION_GRACE_HOURS)."""
+    hours = settings.API_KEY_ROTATION_GRACE_HOURS if grace_hours is None else grace_hours
+    secret = new_secret()
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        key.previous_hash, key.previous_valid_until = key.secret_hash, timezone.now() + timedelta(hours=hours)
+        key.secret_hash, key.prefix = digest(secret), secret[:SHOWN]
+        key.save(update_fields=["previous_hash", "previous_valid_until", "secret_hash", "prefix"])
+        audit.record(
+            key.tenant, actor, audit.Action.API_KEY_ROTATED, key.name, key=key.prefix, grace_hours=hours
+        )
+    return Issued(key, secret)
+
+
+def revoke(key: ApiKey, actor: Any) -> bool:
+    """Revoke at once (the old secret of a rotation too). False if it already was."""
+    with transaction.atomic():
+        changed = ApiKey.objects.filter(pk=key.pk, revoked__isnull=True).update(revoked=timezone.now())
+        if changed:
+            audit.record(key.tenant, actor, audit.Action.API_KEY_REVOKED, key.name, key=key.prefix)
+    return bool(changed)
+
+
+def authenticate(secret: str) -> ApiKey | None:
+    """The usable key with this secret (or with it as the old secret, in its grace period), or None."""
+    if not secret.startswith("dck_") or len(secret) > 200:
+        return None
+    hashed, now = digest(secret), timezone.now()
+    found = ApiKey.objects.select_related("tenant")
+    # The current secret by its unique index first: one quick query on every request.
+    key = found.filter(secret_hash=hashed).first() or (
+        found.filter(previous_hash=hashed, previous_valid_until__gt=now).first()
+    )
+    if key is None or not key.usable(now):
+        return None
+    if key.last_used is None or now - key.last_used >= LAST_USED_EVERY:
+        ApiKey.objects.filter(pk=key.pk).update(last_used=now)
+        key.last_used = now
+    return key
+
+
+def still_usable(key_id: int) -> ApiKey | None:
+    """The key, fresh from the database, if it is still usable (asked at every chat turn)."""
+    key = ApiKey.objects.select_related("tenant").filter(pk=key_id).first()
+    return key if key is not None and key.usable() else None

@@ -1,0 +1,140 @@
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from api import keys
+from api.models import ApiKey, digest
+from api.tests.conftest import KeyClient, MakeKey
+from docuchat.testing import Cast
+from tenants.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+USAGE = "/api/v1/usage"
+
+
+def test_it_stores_only_the_hash_of_a_recognisable_key(cast: Cast) -> None:
+    issued = keys.create(cast.acme, cast.owner, "Help desk", ["chat"])
+    key = ApiKey.objects.get()
+    assert issued.secret.startswith("dck_") and len(issued.secret) > 40
+    assert key.secret_hash == digest(issued.secret) and issued.secret not in str(
+        ApiKey.objects.values().get()
+    )
+    assert key.prefix == issued.secret[:12]
+
+
+def test_it_refuses_unknown_scopes_and_empty_names(cast: Cast) -> None:
+    with pytest.raises(keys.KeyRefused, match="Unknown scope 'admin'"):
+        keys.create(cast.acme, None, "x", ["admin"])
+    with pytest.raises(keys.KeyRefused, match="name"):
+        keys.create(cast.acme, None, "  ", ["chat"])
+    assert not ApiKey.objects.exists()
+
+
+def test_it_audits_creation_rotation_and_revocation(cast: Cast) -> None:
+    issued = keys.create(cast.acme, cast.owner, "CI", ["documents:write"])
+    keys.rotate(issued.key, cast.owner, 2)
+    keys.revoke(issued.key, cast.owner)
+    actions = list(AuditEntry.objects.filter(tenant=cast.acme).order_by("id").values_list("action", "target"))
+    assert actions == [("api_key.created", "CI"), ("api_key.rotated", "CI"), ("api_key.revoked", "CI")]
+
+
+def test_it_keeps_the_old_secret_working_only_for_the_grace_period(cast: Cast) -> None:
+    old = keys.create(cast.acme, None, "CI", ["usage:read"])
+    new = keys.rotate(old.key, None, grace_hours=3)
+    assert KeyClient(new.secret).get(USAGE).status_code == 200
+    assert KeyClient(old.secret).get(USAGE).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(hours=3, seconds=1)):
+        assert KeyClient(old.secret).get(USAGE).status_code == 401
+        assert KeyClient(new.secret).get(USAGE).status_code == 200
+
+
+def test_it_answers_401_for_revoked_expired_wrong_and_missing_keys(cast: Cast, make_key: MakeKey) -> None:
+    revoked = keys.create(cast.acme, None, "old", ["usage:read"])
+    keys.revoke(revoked.key, None)
+    expired = make_key(cast.acme, expires=timezone.now() - timedelta(seconds=1))
+    for secret in (revoked.secret, expired, "dck_wrong", "sk-not-ours", ""):
+        response = KeyClient(secret).get(USAGE)
+        assert response.status_code == 401, secret
+        assert set(response.json()) == {"code", "message"}
+
+
+def test_it_records_when_a_key_was_last_used(cast: Cast, make_key: MakeKey) -> None:
+    secret = make_key(cast.acme)
+    assert ApiKey.objects.get().last_used is None
+    KeyClient(secret).get(USAGE)
+    assert ApiKey.objects.get().last_used is not None
+
+
+def test_it_prints_the_key_on_the_last_line_of_create_api_key(cast: Cast) -> None:
+    out = io.StringIO()
+    call_command("create_api_key", "acme", "--name", "Script", "--scopes", "chat,documents:read", stdout=out)
+    secret = out.getvalue().strip().splitlines()[-1]
+    key = ApiKey.objects.get()
+    assert key.scopes == ["chat", "documents:read"] and key.tenant == cast.acme
+    assert KeyClient(secret).get("/api/v1/documents").status_code == 200
+
+
+def test_it_limits_requests_per_key(cast: Cast, make_key: MakeKey) -> None:
+    client = KeyClient(make_key(cast.acme, rate_per_minute=2))
+    assert [client.get(USAGE).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get(USAGE).json()["code"] == "rate_limited"
+    assert KeyClient(make_key(cast.acme)).get(USAGE).status_code == 200  # another key: its own limit
+
+
+class TestKeysPage:
+    url = "/t/acme/api-keys/"
+
+    def test_it_shows_a_new_key_once_to_an_owner(self, cast: Cast) -> None:
+        client = Client()
+        client.force_login(cast.owner)
+        page = client.post(self.url, {"name": "Help desk", "scopes": ["chat"], "rate_per_minute": 60})
+        key = ApiKey.objects.get()
+        assert page.status_code == 200 and "data-secret" in page.text
+        secret = page.text.split("data-secret>")[1].split("<")[0]
+        assert digest(secret) == key.secret_hash
+        assert "data-secret" not in client.get(self.url).text  # never again
+        assert key.created_by == cast.owner
+
+    def test_it_rotates_and_revokes(self, cast: Cast) -> None:
+        issued = keys.create(cast.acme, None, "CI", ["usage:read"])
+        client = Client()
+        client.force_login(cast.owner)
+        page = client.post(f"{self.url}{issued.key.public_id}/rotate/", {"grace_hours": 0})
+        new = page.text.split("data-secret>")[1].split("<")[0]
+        assert KeyClient(new).get(USAGE).status_code == 200
+        assert KeyClient(issued.secret).get(USAGE).status_code == 401  # no grace asked for
+        client.post(f"{self.url}{issued.key.public_id}/revoke/")
+        assert KeyClient(new).get(USAGE).status_code == 401
+
+    def test_it_refuses_members_and_hides_keys_from_other_workspaces(self, cast: Cast) -> None:
+        issued = keys.create(cast.acme, None, "CI", ["usage:read"])
+        member = Client()
+        member.force_login(cast.member)
+        assert member.get(self.url).status_code == 403
+        assert (
+            member.post(self.url, {"name": "x", "scopes": ["chat"], "rate_per_minute": 1}).status_code == 403
+        )
+        other = Client()
+        other.force_login(cast.other)
+        assert other.get(self.url).status_code == 404
+        assert other.post(f"/t/globex/api-keys/{issued.key.public_id}/revoke/").status_code == 404
+        assert ApiKey.objects.get().revoked is None and ApiKey.objects.count() == 1
+
+
+def test_the_usage_page_shows_a_keys_usage_on_its_own_line(cast: Cast) -> None:
+    from usage import metering
+    from usage.models import UsageRecord
+
+    issued = keys.create(cast.acme, None, "Help desk", ["chat"])
+    metering.record(cast.acme, None, UsageRecord.Kind.CHAT, "gpt-4o-mini", 1200, 34, api_key_id=issued.key.pk)
+    metering.record(cast.acme, cast.member, UsageRecord.Kind.CHAT, "gpt-4o-mini", 10, 1)
+    client = Client()
+    client.force_login(cast.owner)
+    page = client.get("/t/acme/usage/").text
+    assert f"API key: Help desk <code>{issued.key.prefix}…</code>" in page
+    assert "member@acme.test" in page
