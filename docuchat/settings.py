@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "chat",
     "usage",
     "assistants",
+    "legacy",
+    "ninja",  # its Swagger UI page and assets, served from our static files (no CDN)
 ]
 
 MIDDLEWARE = [

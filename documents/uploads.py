@@ -104,12 +104,14 @@ def accept(
     path: str | None = None,
     streamed: Streamed | None = None,
     enqueue: bool = True,
+    title: str = "",
 ) -> Outcome:
     """Check one file and store it as a queued document, or say why not; nothing is left half-stored.
 
     `path` is where the bytes already are on disk (a temporary upload or an operator's file), so
     pypdfium2 can read them without loading the whole file into memory. `streamed`: what the
     upload handler already learnt (hash, first and last bytes), so the file is not read again.
+    `title`: the document's title, checked by the caller ("": from the file's name).
     """
     name = PurePath(upload.name or "upload.pdf").name
     try:
@@ -124,7 +126,7 @@ def accept(
         tenant=tenant,
         uploaded_by=user,
         queued_by=user,
-        title=title_from(name),
+        title=title[:255] or title_from(name),
         original_name=name[:255],
         sha256=digest,
         size_bytes=size,

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class LegacyConfig(AppConfig):
+    """The DocuChat v1 API, kept working for the original backend's clients (docs/v1-api.md)."""
+
+    name = "legacy"
+    verbose_name = "DocuChat v1 API"

@@ -1,0 +1,29 @@
+"""The v1 API's addresses: /v1/... (django-ninja), its Swagger docs at /docs as the original
+backend had them, and a JSON 404 for any other /v1/ address."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+from ninja.openapi.views import openapi_view
+
+from docuchat.lib.body_limit import allows_body, upload_limit
+from legacy.api import api, error
+
+patterns, app_name, namespace = api.urls
+for pattern in patterns:
+    if isinstance(pattern, URLPattern) and str(pattern.pattern) == "files":
+        allows_body(upload_limit)(pattern.callback)  # a PDF: MAX_UPLOAD_REQUEST_MB, as the upload page
+
+
+def docs(request: HttpRequest) -> HttpResponse:
+    return openapi_view(request, api=api)
+
+
+def not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    return error(request, 404, "not_found", "No such address in the v1 API. See /docs.")
+
+
+urlpatterns = [
+    path("v1/", (patterns, app_name, namespace)),
+    path("v1/<path:rest>", not_found),
+    path("docs", docs, name="v1-docs"),
+]
