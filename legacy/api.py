@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import update_last_login
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import File, Form, Header, NinjaAPI, UploadedFile
+from ninja import File, Form, Header, NinjaAPI, Status, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer
@@ -265,7 +265,7 @@ def upload_file(
     x_tenant_id: TenantHeader,
     file: Annotated[UploadedFile | None, File()] = None,
     title: Annotated[str, Form()] = "",
-) -> tuple[int, schemas.FileOut]:
+) -> Status[schemas.FileOut]:
     """The upload page's checks and messages: a PDF (by its bytes), not empty, within
     MAX_FILE_SIZE_MB and MAX_PDF_PAGES, not encrypted. It is queued for indexing (202); poll
     `GET /v1/files/{id}` until its status is `ready`."""
@@ -288,7 +288,7 @@ def upload_file(
     if outcome.document is None:
         raise V1Error(400, "invalid_file", outcome.error)
     live.push_list_changed(tenant_request.tenant)
-    return 202, file_out(outcome.document)
+    return Status(202, file_out(outcome.document))
 
 
 def _title(title: str) -> str:
