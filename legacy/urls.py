@@ -8,8 +8,9 @@ from ninja.openapi.views import openapi_view
 from docuchat.lib.body_limit import allows_body, upload_limit
 from legacy.api import api, error
 
-patterns, app_name, namespace = api.urls
-for pattern in patterns:
+# Not `app_name`: include() would take a module-level app_name as this module's namespace.
+v1_urls = api.urls
+for pattern in v1_urls[0]:
     if isinstance(pattern, URLPattern) and str(pattern.pattern) == "files":
         allows_body(upload_limit)(pattern.callback)  # a PDF: MAX_UPLOAD_REQUEST_MB, as the upload page
 
@@ -23,7 +24,7 @@ def not_found(request: HttpRequest, rest: str) -> HttpResponse:
 
 
 urlpatterns = [
-    path("v1/", (patterns, app_name, namespace)),
+    path("v1/", v1_urls),
     path("v1/<path:rest>", not_found),
     path("docs", docs, name="v1-docs"),
 ]
