@@ -1,8 +1,9 @@
 """The v1 API's addresses: /v1/... (django-ninja), its Swagger docs at /docs as the original
 backend had them, and a JSON 404 for any other /v1/ address."""
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, path, reverse
+from django.views.decorators.http import require_GET
 from ninja.openapi.views import openapi_view
 
 from docuchat.lib.body_limit import allows_body, upload_limit
@@ -15,8 +16,14 @@ for pattern in v1_urls[0]:
         allows_body(upload_limit)(pattern.callback)  # a PDF: MAX_UPLOAD_REQUEST_MB, as the upload page
 
 
+@require_GET
 def docs(request: HttpRequest) -> HttpResponse:
     return openapi_view(request, api=api)
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"name": api.title, "docs": "/docs", "openapi": reverse("v1:openapi-json")})
 
 
 def not_found(request: HttpRequest, rest: str) -> HttpResponse:
@@ -24,7 +31,8 @@ def not_found(request: HttpRequest, rest: str) -> HttpResponse:
 
 
 urlpatterns = [
+    path("v1/", index, name="v1-index"),  # before ninja's own root, which only raises 404
     path("v1/", v1_urls),
-    path("v1/<path:rest>", not_found),
+    path("v1/<path:rest>", not_found, name="v1-not-found"),
     path("docs", docs, name="v1-docs"),
 ]

@@ -79,7 +79,9 @@ def form(fields: dict[str, str]) -> str:
 @pytest.fixture
 def world(cast: Cast, settings: SettingsWrapper, tmp_path: object) -> dict[str, list[str]]:
     settings.MEDIA_ROOT = str(tmp_path)
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend", "QUEUES": ["default", "ocr"]}
+    }
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     document = make_document(cast, pdfs.text_pdf(1))
     chat = ChatSession.objects.create(tenant=cast.acme, user=cast.owner, title="Hello")

@@ -53,3 +53,11 @@ def test_it_answers_unknown_v1_addresses_with_json(client: Client) -> None:
 
 def test_it_answers_a_wrong_method_with_405(client: Client) -> None:
     assert client.get("/v1/auth/request-code").status_code == 405
+
+
+def test_it_points_to_its_docs_from_its_root(client: Client) -> None:
+    assert client.get("/v1/").json() == {
+        "name": "DocuChat v1 API",
+        "docs": "/docs",
+        "openapi": "/v1/openapi.json",
+    }
