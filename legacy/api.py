@@ -312,7 +312,13 @@ def file_out(document: Any) -> schemas.FileOut:
     )
 
 
-@api.get("/files/{file_id}", auth=bearer, response={200: schemas.FileOut, **ERRORS}, tags=["files"])
+@api.get(
+    "/files/{file_id}",
+    auth=bearer,
+    response={200: schemas.FileOut, **ERRORS},
+    tags=["files"],
+    summary="A file's indexing status",
+)
 def get_file(request: HttpRequest, file_id: UUID, x_tenant_id: TenantHeader) -> Any:
     """A file of the workspace and its indexing status."""
     tenant_request = workspace(request, x_tenant_id)
@@ -322,7 +328,13 @@ def get_file(request: HttpRequest, file_id: UUID, x_tenant_id: TenantHeader) -> 
         raise Http404("No such file.") from None
 
 
-@api.get("/usage", auth=bearer, response={200: schemas.UsageOut, **ERRORS}, tags=["usage"])
+@api.get(
+    "/usage",
+    auth=bearer,
+    response={200: schemas.UsageOut, **ERRORS},
+    tags=["usage"],
+    summary="Your token usage",
+)
 def usage(request: HttpRequest, x_tenant_id: TenantHeader) -> schemas.UsageOut:
     """Your own tokens (and their cost) in this workspace, over the last 24 hours and 7 days."""
     tenant_request = workspace(request, x_tenant_id)
