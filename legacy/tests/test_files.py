@@ -137,3 +137,13 @@ def test_it_shows_a_files_status_to_its_workspace_only(cast: Cast) -> None:
         api(cast.other, tenant="acme").get(f"/v1/files/{file_id}").json()["message"] == "No such workspace."
     )
     assert api(cast.owner).get("/v1/files/not-a-uuid").status_code == 422
+
+
+def test_it_takes_a_pdf_sized_body_on_the_upload_route_only(settings) -> None:
+    from docuchat.lib.body_limit import route_limit
+
+    assert route_limit("/v1/files") == settings.MAX_UPLOAD_REQUEST_MB * 1024 * 1024
+    assert route_limit("/v1/auth/request-code") == settings.MAX_REQUEST_BODY_KB * 1024
+    assert (
+        route_limit("/v1/files/7c1e0000-0000-4000-8000-000000000000") == settings.MAX_REQUEST_BODY_KB * 1024
+    )
