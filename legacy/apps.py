@@ -6,3 +6,8 @@ class LegacyConfig(AppConfig):
 
     name = "legacy"
     verbose_name = "DocuChat v1 API"
+
+    def ready(self) -> None:
+        from legacy import logs
+
+        logs.install()  # the server's log lines never hold a /ws/chat?token=...

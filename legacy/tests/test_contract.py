@@ -111,7 +111,7 @@ def exchange(ws: ClientConnection, message: dict) -> list[dict]:
     return frames
 
 
-def test_a_v1_client_signs_in_uploads_waits_chats_and_reads_usage(server) -> None:
+def test_a_v1_client_signs_in_uploads_waits_chats_and_reads_usage(server, tmp_path: Path) -> None:
     app, fake = server
     token = sign_in(app, "member@acme.test")
     auth = {"Authorization": f"Bearer {token}", "X-Tenant-ID": "acme"}
@@ -138,6 +138,8 @@ def test_a_v1_client_signs_in_uploads_waits_chats_and_reads_usage(server) -> Non
     assert status == 200
     chat_tokens = end["usage"]["total_tokens"] + second[-1]["usage"]["total_tokens"]
     assert usage["tokens_24h"] >= chat_tokens and usage["tokens_7d"] == usage["tokens_24h"]
+    log = (tmp_path / "server.log").read_text()
+    assert "/ws/chat?token=[redacted]&tenant=acme" in log and token not in log  # no credential in logs
 
 
 def test_a_v1_client_is_refused_other_workspaces_bad_tokens_and_after_logging_out_everywhere(server) -> None:
