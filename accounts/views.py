@@ -2,19 +2,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 
+from accounts import codes
 from accounts.forms import CodeForm, EmailForm, ProfileForm
 from accounts.models import CodeCheck, LoginCode, User, check_code
 from accounts.sessions import end_all_sessions
-from docuchat.lib import client_ip
 from tenants import permissions, team
 from tenants.http import AuthedRequest
 from tenants.middleware import resolve_membership
@@ -26,24 +23,6 @@ SESSION_NEXT = "login_next"
 SESSION_EMAIL_HINT = "login_email_hint"
 # Session keys that survive logging out, so "log out and sign in as the invited email" works.
 KEEP_ACROSS_LOGOUT = ("invite_token", SESSION_EMAIL_HINT)
-RATE_LIMITED = "Too many code requests. Please wait a few minutes before asking for another code."
-
-
-def _email_key(group: str, request: HttpRequest) -> str:
-    return request.POST.get("email", "").strip().lower()
-
-
-def _code_requests_limited(request: HttpRequest) -> bool:
-    """Count this request against both limits: per email and per client IP."""
-    by_email = is_ratelimited(
-        request, group="login-code-email", key=_email_key,
-        rate=settings.LOGIN_CODE_RATE_PER_EMAIL, increment=True,
-    )  # fmt: skip
-    by_ip = is_ratelimited(
-        request, group="login-code-ip", key=client_ip.ratelimit_key,
-        rate=settings.LOGIN_CODE_RATE_PER_IP, increment=True,
-    )  # fmt: skip
-    return by_email or by_ip
 
 
 @require_http_methods(["GET", "POST"])
@@ -56,25 +35,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
         request.session[SESSION_NEXT] = next_url
     if request.method == "POST" and form.is_valid():
-        if _code_requests_limited(request):
-            form.add_error(None, RATE_LIMITED)
-            return render(request, "accounts/login.html", {"form": form}, status=429)
         email = form.cleaned_data["email"]
+        if codes.requests_limited(request, email):
+            form.add_error(None, codes.RATE_LIMITED)
+            return render(request, "accounts/login.html", {"form": form}, status=429)
         _, code = LoginCode.issue(email)
-        _send_code(email, code)
+        codes.send(email, code)
         request.session[SESSION_EMAIL] = email
         return redirect("accounts:code")
     return render(request, "accounts/login.html", {"form": form})
-
-
-def _send_code(email: str, code: str) -> None:
-    context = {"code": code, "minutes": settings.LOGIN_CODE_TTL_MINUTES}
-    send_mail(
-        subject=f"Your DocuChat sign-in code: {code}",
-        message=render_to_string("accounts/email/code.txt", context),
-        from_email=None,
-        recipient_list=[email],
-    )
 
 
 @require_http_methods(["GET", "POST"])

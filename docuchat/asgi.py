@@ -14,6 +14,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from docuchat.lib.body_limit import BodyLimit  # noqa: E402
 from docuchat.routing import websocket_urlpatterns  # noqa: E402
+from legacy.routing import WithV1Chat  # noqa: E402
 
 
 def warm_up() -> None:
@@ -41,6 +42,9 @@ warm_up()
 application = ProtocolTypeRouter(
     {
         "http": BodyLimit(django_asgi_app),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # /ws/chat (the v1 API) authenticates with a token, not a cookie: legacy/routing.py.
+        "websocket": WithV1Chat(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "widget",
     "ninja",  # its Swagger UI's files, served from our static files like every other
     "api",
+    "legacy",
 ]
 
 MIDDLEWARE = [

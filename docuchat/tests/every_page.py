@@ -32,7 +32,10 @@ from usage.models import Quota
 SKIPPED_NAMESPACES = {"admin", "api-v1"}
 # Pages drawn by a library rather than our templates (an API's interactive docs, say), by URL name,
 # with the reason. Every other page must follow docs/ui.md.
-THIRD_PARTY: dict[str, str] = {}
+THIRD_PARTY: dict[str, str] = {
+    "v1-docs": "the v1 API's Swagger UI (django-ninja's page and assets)",
+    "v1:openapi-view": "the v1 API's Swagger UI (django-ninja's page and assets)",
+}
 # What the website widget serves to other sites' visitors, with the reason it is not a page here.
 EMBEDDED: dict[str, str] = {
     "widget:frame": "the widget's iframe, in other sites' pages (test_browser_widget.py opens it at 390 px)",
@@ -119,6 +122,8 @@ def seed() -> Seeded:
         "block_id": str(block.public_id),
         "conversation_id": str(website.public_id),
         "saved_id": str(saved.public_id),
+        "file_id": str(ready.public_id),
+        "rest": "no-such-address",
     }
     return Seeded(cast, values)
 
