@@ -12,11 +12,13 @@ This subclass keeps the library's behaviour and fixes both:
    it was away are not replayed (small ones stay in the table after delivery, so a replay would
    repeat them): a lost push costs only freshness, and pages fetch their state on reconnect.
 2. The pool checks a connection before handing it out (psycopg_pool's `check_connection`) and
-   waits at most POOL_TIMEOUT seconds for one, so a push during an outage fails fast.
+   waits at most POOL_TIMEOUT seconds for one, so a push during an outage fails fast; when the
+   listener is back, the pool replaces its dead connections at once instead of after its backoff.
 """
 
 import asyncio
 import base64
+import contextlib
 import logging
 import os
 import threading
@@ -79,6 +81,7 @@ class ResilientPostgresChannelLayer(PostgresChannelLayer):
             self._connected = True
             if reconnected:
                 logger.warning("Channel layer is listening again.")
+                await self._refill_pool()
             async for event in connection.notifies():
                 if event.payload == SHUTDOWN:
                     self.listener_task_is_running.clear()
@@ -87,6 +90,28 @@ class ResilientPostgresChannelLayer(PostgresChannelLayer):
                 # Only this process's channels (it holds their advisory lock) are its to deliver.
                 if self._channel_advisory_locks.get(channel, False):
                     self._get_or_create_queue(channel).put_nowait(event.payload)
+
+    async def new_channel(self, prefix: str = "specific") -> str:
+        """A new channel that is this process's from the start. The library takes the channel's
+        advisory lock only at its first receive(), and its listener drops what arrives for a
+        channel whose lock it does not hold: a message sent in between (the health check's ping,
+        a push to a consumer just after group_add) was lost. After a database restart, when the
+        pool's connections are slow to come back, that race was lost every time."""
+        channel = await super().new_channel(prefix)
+        with contextlib.suppress(*OUTAGE_ERRORS):  # the database is away: receive() takes it later
+            await self._get_or_create_channel_advisory_lock(channel)
+        return channel
+
+    async def _refill_pool(self) -> None:
+        """The database is back: replace the pool's dead connections now. Left alone, the pool
+        retries them with a doubling delay (1, 2, 4, ... s, psycopg_pool's backoff), so after a long
+        outage the first sends and receives waited POOL_TIMEOUT and failed (the health check's
+        round trip did, for up to half a minute)."""
+        pool = await self.django_db.get_db_pool(db_params=self.db_params)
+        try:
+            await pool.check()
+        except OUTAGE_ERRORS as exc:  # gone again: the next reconnect tries once more
+            logger.warning("Channel layer could not refill its pool (%s).", one_line(exc))
 
 
 # --- Sending from synchronous code ----------------------------------------------------------
