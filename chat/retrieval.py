@@ -36,6 +36,8 @@ CONFIDENT_DISTANCE = 0.25
 # A word's Snowball stem (4 letters or more) also matches as a prefix: 'instal' finds "install".
 STEM_PATTERN, STEM_PREFIX = r"'([^']{4,})'", r"'\1':*"
 STATS_CHECK_SECONDS = 1.0
+LISTING_LOOKAHEAD = 2  # k * this many fused candidates are loaded, so that body chunks can pass listings
+EXACT_WEIGHT = 1.0  # the words as written count this much more than their stems in the ranking
 CANDIDATES_PER_RESULT = 4  # each half ranks k * this many chunks before fusing
 SNIPPET_CHARS = 240
 PASSAGE_WORDS = 70  # an offline answer quotes about this many words of each source
@@ -149,8 +151,7 @@ def hybrid_search(
     close = [(cid, d) for cid, d in nearest if d <= MAX_DISTANCE]
     fused = fuse([cid for cid, _ in close], matched, weights=(VECTOR_WEIGHT, TEXT_WEIGHT))
     fused = keep_confident(fused, close, k)
-    fused = listings_last(scope, fused)[:k]
-    return load_hits(scope, fused, dict(close), query)
+    return load_hits(scope, fused[: k * LISTING_LOOKAHEAD], dict(close), query, k)
 
 
 def tenant_chunks(tenant: Tenant, documents: Iterable[Any] | None = None) -> QuerySet[Chunk]:
@@ -204,13 +205,15 @@ def full_text_chunks(scope: QuerySet[Chunk], query: str, limit: int) -> list[int
         return []
     where, params = scope.query.get_compiler(connection=connection).compile(scope.query.where)
     sql = (
-        "SELECT documents_chunk.id FROM documents_chunk, (SELECT websearch_to_tsquery('simple', %s)"  # noqa: S608 (the WHERE is the ORM's)
+        "SELECT documents_chunk.id FROM documents_chunk, (SELECT websearch_to_tsquery('simple', %s) AS exact,"  # noqa: S608 (the WHERE is the ORM's)
+        " websearch_to_tsquery('simple', %s)"
         " || regexp_replace(websearch_to_tsquery('russian', %s)::text, %s, %s, 'g')::tsquery AS q) AS query"
         f" WHERE {where} AND documents_chunk.search @@ query.q"
-        " ORDER BY ts_rank_cd(documents_chunk.search, query.q) DESC, documents_chunk.id LIMIT %s"
+        " ORDER BY %s * ts_rank_cd(documents_chunk.search, query.exact)"
+        " + ts_rank_cd(documents_chunk.search, query.q) DESC, documents_chunk.id LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [terms, terms, STEM_PATTERN, STEM_PREFIX, *params, limit])
+        cursor.execute(sql, [terms, terms, terms, STEM_PATTERN, STEM_PREFIX, *params, EXACT_WEIGHT, limit])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -314,26 +317,25 @@ def keep_confident(
     return [*rest[: k - 1], (best, rest[k - 2][1] if k > 1 else rest[0][1]), *rest[k - 1 :]]
 
 
-def listings_last(scope: QuerySet[Chunk], fused: list[tuple[int, float]]) -> list[tuple[int, float]]:
+def listings_last(fused: list[tuple[int, float]], listings: set[int]) -> list[tuple[int, float]]:
     """The fused ranking with contents, index and list-of-figures chunks after every body chunk:
     such a page names the topic of nearly any question, and answers none."""
-    if not fused:
-        return fused
-    ids = [cid for cid, _ in fused]
-    listings = set(scope.filter(id__in=ids, contents=True).values_list("id", flat=True))
-    if not listings:
-        return fused
     return [item for item in fused if item[0] not in listings] + [
         item for item in fused if item[0] in listings
     ]
 
 
 def load_hits(
-    scope: QuerySet[Chunk], fused: list[tuple[int, float]], distances: dict[int, float], query: str
+    scope: QuerySet[Chunk], fused: list[tuple[int, float]], distances: dict[int, float], query: str, k: int
 ) -> list[Hit]:
+    """The best `k` of the fused candidates as hits, contents and index chunks after body chunks
+    (one query loads the candidates with their flag)."""
     rows = scope.filter(id__in=[cid for cid, _ in fused]).select_related("document").defer("search")
     chunks = {chunk.id: chunk for chunk in rows}
-    return [make_hit(chunks[cid], score, distances.get(cid), query) for cid, score in fused if cid in chunks]
+    ranked = listings_last(
+        [item for item in fused if item[0] in chunks], {c for c in chunks if chunks[c].contents}
+    )
+    return [make_hit(chunks[cid], score, distances.get(cid), query) for cid, score in ranked[:k]]
 
 
 def make_hit(chunk: Chunk, score: float, distance: float | None, query: str) -> Hit:
