@@ -263,12 +263,12 @@ def main() -> None:
 
 def run(args: argparse.Namespace, tmp: Path) -> None:
     setup_django(tmp)
-    from documents.embeddings import get_embedder
+    from documents import registry
 
     real, source = real_pdf(args.real, tmp)
     pdfs = [(f"real: {source}", "real.pdf", real)]
     pdfs.append((f"generated: {args.pages} pages", "generated.pdf", generated_pdf(args.pages)))
-    model = get_embedder().model
+    model = registry.default().name  # what a new workspace, as the benchmark's, indexes with
     now = datetime.now(UTC)
     say(f"Ingestion benchmark, {now:%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, embedder {model}")
     for label, _, data in pdfs:

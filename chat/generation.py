@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from chat.markdown import literal
 from chat.prompt import Prompt
-from chat.retrieval import Hit, best_sentence, question_words, sentences_of
+from chat.retrieval import Hit, best_sentence, passage_from, question_words, sentences_of
 from docuchat.lib.tokens import count_tokens
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ NO_SOURCES_ANSWER = (
     "guess. Try other words, or check that the document that covers it has been uploaded."
 )
 OFFLINE_PASSAGES = 3
-PASSAGE_WORDS = 70
 
 
 class GenerationError(Exception):
@@ -152,10 +152,13 @@ def client() -> "openai.AsyncOpenAI":  # type: ignore[name-defined]  # noqa: F82
 
 
 def extractive_answer(question: str, hits: Sequence[Hit]) -> str:
-    """Offline mode: the best passages of the best sources, quoted and cited, under a plain notice."""
+    """Offline mode: the passages of the best sources that answer best, quoted exactly and cited,
+    under a plain notice. Each hit was focused by retrieval on the sentence nearest the question
+    in meaning (chat.retrieval.refocus); its citation opens that sentence's page."""
     words = question_words(question)
     quotes = [
-        f"> {best_passage(hit.text, words)} [{n}]" for n, hit in enumerate(hits[:OFFLINE_PASSAGES], start=1)
+        f"> {literal(hit.passage or best_passage(hit.text, words))} [{n}]"
+        for n, hit in enumerate(hits[:OFFLINE_PASSAGES], start=1)
     ]
     return "\n\n".join([OFFLINE_NOTICE, *quotes])
 
@@ -163,12 +166,4 @@ def extractive_answer(question: str, hits: Sequence[Hit]) -> str:
 def best_passage(text: str, words: set[str]) -> str:
     """The sentence that shares most words with the question, with what follows, about PASSAGE_WORDS."""
     sentences = sentences_of(text)
-    if not sentences:
-        return ""
-    passage: list[str] = []
-    for sentence in sentences[best_sentence(sentences, words) :]:
-        passage.extend(sentence.split())
-        if len(passage) >= PASSAGE_WORDS // 2:
-            break
-    cut = passage[:PASSAGE_WORDS]
-    return " ".join(cut) + (" …" if len(passage) > PASSAGE_WORDS else "")
+    return passage_from(sentences[best_sentence(sentences, words) :]) if sentences else ""

@@ -1,5 +1,5 @@
 import uuid
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +19,7 @@ class Source(TypedDict):
     page_start: int
     page_end: int
     snippet: str
+    page: NotRequired[int]  # the page of the cited passage (answers before it: page_start)
 
 
 class ChatSessionQuerySet(models.QuerySet["ChatSession"]):

@@ -104,4 +104,5 @@ def as_source(n: int, hit: Hit) -> Source:
         page_start=hit.page_start,
         page_end=hit.page_end,
         snippet=hit.snippet,
+        page=hit.page or hit.page_start,
     )

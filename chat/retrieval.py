@@ -1,7 +1,9 @@
 """Retrieval: the one search over a tenant's chunks.
 
 Hybrid: pgvector nearest neighbours (HNSW with pgvector 0.8's iterative index scan, so that the
-tenant filter cannot starve the result) fused with PostgreSQL full-text search by reciprocal rank.
+tenant filter cannot starve the result) fused with PostgreSQL full-text search by weighted
+reciprocal rank; contents and index pages rank below body text. docs/retrieval.md has the
+measurements behind each choice.
 """
 
 import logging
@@ -9,26 +11,37 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
-from documents import index, vectors
+from documents import index, statistics, vectors
 from documents.embeddings import Embedder, Embeddings
-from documents.models import Chunk, VectorStore
+from documents.models import Chunk, VectorStore, page_at
 from tenants.models import Tenant
 from usage.metering import Kind
 from usage.metering import record as meter
 
 logger = logging.getLogger(__name__)
 
-RRF_K = 60  # the usual reciprocal-rank-fusion constant: 1 / (RRF_K + rank)
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: weight / (RRF_K + rank)
+# Each half's weight in the fusion, and the nearest chunk kept in the top k whatever the full-text
+# half says when it is this near (cosine distance). Tuned on bench/eval (docs/retrieval.md).
+VECTOR_WEIGHT = 1.0
+TEXT_WEIGHT = 1.0
+CONFIDENT_DISTANCE = 0.25
+# A word's Snowball stem (4 letters or more) also matches as a prefix: 'instal' finds "install".
+STEM_PATTERN, STEM_PREFIX = r"'([^']{4,})'", r"'\1':*"
+STATS_CHECK_SECONDS = 1.0
+LISTING_LOOKAHEAD = 2  # k * this many fused candidates are loaded, so that body chunks can pass listings
+EXACT_WEIGHT = 1.0  # the words as written count this much more than their stems in the ranking
 CANDIDATES_PER_RESULT = 4  # each half ranks k * this many chunks before fusing
 SNIPPET_CHARS = 240
+PASSAGE_WORDS = 70  # an offline answer quotes about this many words of each source
+SHARED_WORD_BONUS = 0.02  # per question word a sentence shares, beside its cosine similarity
 MAX_TERMS = 24
 COMMON_FRACTION = 0.05  # a word in more than 5% of all chunks does not help find the right ones
 COMMON_WORDS_TTL = 600.0
@@ -65,6 +78,9 @@ class Hit:
     score: float
     distance: float | None  # None when only full-text search found it
     snippet: str
+    page: int = 0  # the page of the passage that answers (where `snippet` and `passage` start)
+    passage: str = ""  # the sentences that answer best, about PASSAGE_WORDS words, for quoting
+    page_breaks: tuple[tuple[int, int], ...] = ()  # the chunk's (offset in `text`, page)
 
 
 def search(
@@ -83,7 +99,11 @@ def search(
        critical path). During a switch that is still the old model, until every document has
        the new one's vectors.
     2. Rank the tenant's chunks by cosine distance (HNSW) and by full-text match.
-    3. Fuse both rankings by reciprocal rank and keep the best `k`.
+    3. Fuse both rankings by weighted reciprocal rank (a confident nearest chunk is kept), put
+       contents and index chunks last, and keep the best `k`.
+    4. Focus each hit on its sentence that answers best (its snippet, the passage an offline
+       answer quotes, and the page it is on): by meaning with an offline embedder, which costs
+       nothing to ask again, else by the words it shares with the question.
     `documents` (Document objects or ids) narrows the search to those documents of the tenant.
     """
     if tenant is None or not query.strip():
@@ -96,7 +116,8 @@ def search(
         on_usage(embedded)
     else:
         meter(tenant, user, Kind.QUERY_EMBEDDING, embedded.model, embedded.tokens)
-    return hybrid_search(tenant, query, embedded.vectors[0], store=store, documents=documents, k=k)
+    hits = hybrid_search(tenant, query, embedded.vectors[0], store=store, documents=documents, k=k)
+    return refocus(hits, query, embedder) if embedder.offline else hits
 
 
 def query_model(tenant: Tenant) -> tuple[VectorStore, Embedder | None]:
@@ -128,8 +149,9 @@ def hybrid_search(
         nearest = nearest_chunks(store, tenant, vector, limit, documents) if vector is not None else []
         matched = list(full_text_chunks(scope, query, limit))
     close = [(cid, d) for cid, d in nearest if d <= MAX_DISTANCE]
-    fused = fuse([cid for cid, _ in close], matched)[:k]
-    return load_hits(scope, fused, dict(close), query)
+    fused = fuse([cid for cid, _ in close], matched, weights=(VECTOR_WEIGHT, TEXT_WEIGHT))
+    fused = keep_confident(fused, close, k)
+    return load_hits(scope, fused[: k * LISTING_LOOKAHEAD], dict(close), query, k)
 
 
 def tenant_chunks(tenant: Tenant, documents: Iterable[Any] | None = None) -> QuerySet[Chunk]:
@@ -171,16 +193,28 @@ def nearest_chunks(
 
 
 def full_text_chunks(scope: QuerySet[Chunk], query: str, limit: int) -> list[int]:
+    """The scope's chunks that match the question's informative words, best first (ts_rank_cd).
+
+    A word matches as written ('simple', any language) or by its stem as a prefix: the Snowball
+    stem of English words and of Russian ones (PostgreSQL's 'russian' configuration stems ASCII
+    words with english_stem), so that "installing" finds "install" and "installation". Stems
+    shorter than 4 letters match only whole words.
+    """
     terms = websearch_terms(query, common_words())
     if not terms:
         return []
-    tsquery = SearchQuery(terms, config="simple", search_type="websearch")
-    ranked = (
-        scope.filter(search=tsquery)
-        .annotate(rank=SearchRank(F("search"), tsquery, cover_density=True))
-        .order_by("-rank", "id")
+    where, params = scope.query.get_compiler(connection=connection).compile(scope.query.where)
+    sql = (
+        "SELECT documents_chunk.id FROM documents_chunk, (SELECT websearch_to_tsquery('simple', %s) AS exact,"  # noqa: S608 (the WHERE is the ORM's)
+        " websearch_to_tsquery('simple', %s)"
+        " || regexp_replace(websearch_to_tsquery('russian', %s)::text, %s, %s, 'g')::tsquery AS q) AS query"
+        f" WHERE {where} AND documents_chunk.search @@ query.q"
+        " ORDER BY %s * ts_rank_cd(documents_chunk.search, query.exact)"
+        " + ts_rank_cd(documents_chunk.search, query.q) DESC, documents_chunk.id LIMIT %s"
     )
-    return list(ranked.values_list("id", flat=True)[:limit])
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [terms, terms, terms, STEM_PATTERN, STEM_PREFIX, *params, EXACT_WEIGHT, limit])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def websearch_terms(question: str, common: frozenset[str] = frozenset()) -> str:
@@ -217,7 +251,7 @@ def common_words() -> frozenset[str]:
     """
     global _common_words
     read_at, words = _common_words
-    if time.monotonic() - read_at < COMMON_WORDS_TTL:
+    if time.monotonic() - read_at < COMMON_WORDS_TTL and not stats_changed():
         return words
     with connection.cursor() as cursor:
         cursor.execute(
@@ -233,6 +267,21 @@ def common_words() -> frozenset[str]:
     return _common_words[1]
 
 
+_stats_checked: tuple[float, object] = (-STATS_CHECK_SECONDS, None)
+
+
+def stats_changed() -> bool:
+    """Whether a document's chunks were analyzed (documents/statistics.py) since this process last
+    looked; asked of the shared cache at most every STATS_CHECK_SECONDS."""
+    global _stats_checked
+    checked_at, seen = _stats_checked
+    if time.monotonic() - checked_at < STATS_CHECK_SECONDS:
+        return False
+    version = statistics.version()
+    _stats_checked = (time.monotonic(), version)
+    return version != seen
+
+
 def frequent(stats: Sequence[tuple[list[str] | None, list[float] | None, float]]) -> frozenset[str]:
     """The words in more than COMMON_FRACTION of the rows, from (lexemes, fractions, rows) per table."""
     total = sum(max(rows, 0.0) for _, _, rows in stats)
@@ -243,25 +292,54 @@ def frequent(stats: Sequence[tuple[list[str] | None, list[float] | None, float]]
     return frozenset(w for w, count in counts.items() if total and count / total > COMMON_FRACTION)
 
 
-def fuse(*rankings: Sequence[int]) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion: each ranking adds 1 / (RRF_K + rank); best first, ties by id."""
+def fuse(*rankings: Sequence[int], weights: Sequence[float] = ()) -> list[tuple[int, float]]:
+    """Weighted reciprocal rank fusion: each ranking adds weight / (RRF_K + rank); best first, ties by id."""
     scores: dict[int, float] = defaultdict(float)
-    for ranking in rankings:
+    for n, ranking in enumerate(rankings):
+        weight = weights[n] if n < len(weights) else 1.0
         for rank, chunk_id in enumerate(ranking, start=1):
-            scores[chunk_id] += 1 / (RRF_K + rank)
+            scores[chunk_id] += weight / (RRF_K + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
 
 
+def keep_confident(
+    fused: list[tuple[int, float]], nearest: Sequence[tuple[int, float]], k: int
+) -> list[tuple[int, float]]:
+    """The nearest chunk moved up to the last of the top k when it is a confident semantic match
+    (within CONFIDENT_DISTANCE) that the full-text half disagreed with: fusion never drops it."""
+    if not nearest or nearest[0][1] > CONFIDENT_DISTANCE or len(fused) <= k:
+        return fused
+    best = nearest[0][0]
+    ids = [cid for cid, _ in fused]
+    if best in ids[:k]:
+        return fused
+    rest = [item for item in fused if item[0] != best]
+    return [*rest[: k - 1], (best, rest[k - 2][1] if k > 1 else rest[0][1]), *rest[k - 1 :]]
+
+
+def listings_last(fused: list[tuple[int, float]], listings: set[int]) -> list[tuple[int, float]]:
+    """The fused ranking with contents, index and list-of-figures chunks after every body chunk:
+    such a page names the topic of nearly any question, and answers none."""
+    return [item for item in fused if item[0] not in listings] + [
+        item for item in fused if item[0] in listings
+    ]
+
+
 def load_hits(
-    scope: QuerySet[Chunk], fused: list[tuple[int, float]], distances: dict[int, float], query: str
+    scope: QuerySet[Chunk], fused: list[tuple[int, float]], distances: dict[int, float], query: str, k: int
 ) -> list[Hit]:
+    """The best `k` of the fused candidates as hits, contents and index chunks after body chunks
+    (one query loads the candidates with their flag)."""
     rows = scope.filter(id__in=[cid for cid, _ in fused]).select_related("document").defer("search")
     chunks = {chunk.id: chunk for chunk in rows}
-    return [make_hit(chunks[cid], score, distances.get(cid), query) for cid, score in fused if cid in chunks]
+    ranked = listings_last(
+        [item for item in fused if item[0] in chunks], {c for c in chunks if chunks[c].contents}
+    )
+    return [make_hit(chunks[cid], score, distances.get(cid), query) for cid, score in ranked[:k]]
 
 
 def make_hit(chunk: Chunk, score: float, distance: float | None, query: str) -> Hit:
-    return Hit(
+    hit = Hit(
         chunk_id=chunk.id,
         document_id=chunk.document_id,
         document_public_id=str(chunk.document.public_id),
@@ -272,8 +350,59 @@ def make_hit(chunk: Chunk, score: float, distance: float | None, query: str) -> 
         token_count=chunk.token_count,
         score=score,
         distance=distance,
-        snippet=snippet(chunk.text, query),
+        snippet="",
+        page_breaks=tuple((int(at), int(page)) for at, page in chunk.page_breaks or ()),
     )
+    sentences = sentences_of(chunk.text)
+    return focused(hit, sentences, best_sentence(sentences, question_words(query)) if sentences else 0)
+
+
+def focused(hit: Hit, sentences: Sequence[str], best: int) -> Hit:
+    """The hit with its snippet, passage and page taken from sentence `best` of its text."""
+    flat = " ".join(sentences)
+    start = len(" ".join(sentences[:best])) + (1 if best else 0)
+    return replace(
+        hit,
+        snippet=snippet_at(flat, start),
+        passage=passage_from(sentences[best:]),
+        page=page_at(hit.page_start, flat_breaks(hit.text, hit.page_breaks), start),
+    )
+
+
+def refocus(hits: Sequence[Hit], question: str, embedder: Embedder) -> list[Hit]:
+    """The hits focused on the sentence nearest the question in meaning (the embedder's), with a
+    shared word as the tie-breaker: one batch of embeddings for every sentence of every hit."""
+    split = [sentences_of(hit.text) for hit in hits]
+    texts = [question, *(sentence for sentences in split for sentence in sentences)]
+    if len(texts) == 1:
+        return list(hits)
+    vectors_ = embedder.embed(texts).vectors
+    query, rest = vectors_[0], iter(vectors_[1:])
+    words = question_words(question)
+    result = []
+    for hit, sentences in zip(hits, split, strict=True):
+        if not sentences:
+            result.append(hit)
+            continue
+        scores = [
+            sum(a * b for a, b in zip(query, next(rest), strict=True))
+            + SHARED_WORD_BONUS * len(words & set(WORD.findall(sentence.lower())))
+            for sentence in sentences
+        ]
+        result.append(focused(hit, sentences, max(range(len(sentences)), key=lambda i: (scores[i], -i))))
+    return result
+
+
+def flat_breaks(text: str, breaks: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The page breaks of `text` as offsets in its whitespace-collapsed form (sentences_of's)."""
+    result: list[tuple[int, int]] = []
+    flat_length, previous = 0, 0
+    for at, page in breaks:
+        segment = " ".join(text[previous:at].split())
+        flat_length += len(segment) + (1 if segment and flat_length else 0)
+        result.append((flat_length + (1 if flat_length else 0), page))
+        previous = at
+    return result
 
 
 def question_words(question: str) -> set[str]:
@@ -293,15 +422,30 @@ def best_sentence(sentences: Sequence[str], words: set[str]) -> int:
     return max(range(len(sentences)), key=shared)
 
 
+def passage_from(sentences: Sequence[str]) -> str:
+    """The first sentence and those after it, up to about PASSAGE_WORDS words (cut with " …")."""
+    words: list[str] = []
+    for sentence in sentences:
+        words.extend(sentence.split())
+        if len(words) >= PASSAGE_WORDS // 2:
+            break
+    return " ".join(words[:PASSAGE_WORDS]) + (" …" if len(words) > PASSAGE_WORDS else "")
+
+
 def snippet(text: str, query: str, size: int = SNIPPET_CHARS) -> str:
-    """About `size` characters of `text` from the sentence that shares most words with the question
-    (where the offline answer's quote starts too), moved back when it is near the end."""
-    flat = " ".join(text.split())
+    """About `size` characters of `text` from the sentence that shares most words with the question."""
+    sentences = sentences_of(text)
+    if not sentences:
+        return ""
+    best = best_sentence(sentences, question_words(query))
+    return snippet_at(" ".join(sentences), len(" ".join(sentences[:best])) + (1 if best else 0), size)
+
+
+def snippet_at(flat: str, start: int, size: int = SNIPPET_CHARS) -> str:
+    """About `size` characters of `flat` from `start` (moved back when it is near the end)."""
     if len(flat) <= size:
         return flat
-    sentences = sentences_of(flat)
-    best = best_sentence(sentences, question_words(query))
-    start, tail = len(" ".join(sentences[:best])) + (1 if best else 0), len(flat) - size
+    tail = len(flat) - size
     if start > tail:  # near the end: the last `size` characters, from the start of a word
         space = flat.find(" ", tail)
         start = space + 1 if space >= 0 else tail

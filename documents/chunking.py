@@ -1,5 +1,6 @@
-"""Token-window chunking with tiktoken: each chunk knows the first and last page it covers."""
+"""Token-window chunking with tiktoken: each chunk knows its pages, and where in its text each begins."""
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,6 +12,17 @@ from docuchat.lib.tokens import encoding
 from documents.pdf import Page
 
 PAGE_BREAK = "\n\n"
+# A line of a contents, index or list-of-figures page: words, then a page number (or a list of
+# them) at its end; and such a page's heading.
+ROMAN = r"(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
+LISTING_LINE = re.compile(
+    rf"^.*?[^\W\d_].*?[\s,.:](?:\d{{1,4}}|{ROMAN}|{ROMAN.upper()})(?:\s*[,\u2013-]\s*\d{{1,4}})*\s*$"
+)
+LISTING_HEADING = re.compile(
+    r"^\s*(table of contents|contents|index|list of (figures|tables|examples)"
+    r"|содержание|оглавление|فهرست|فهرست مطالب)\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,10 @@ class Draft:
     page_start: int
     page_end: int
     token_count: int
+    # (character offset in `text`, page) where each page after the first begins: a passage's page
+    # is the last break at or before it (documents.models.page_at).
+    page_breaks: tuple[tuple[int, int], ...] = ()
+    contents: bool = False  # it looks like a contents, index or list-of-figures page (is_listing)
 
 
 @dataclass
@@ -70,7 +86,8 @@ def chunk_pages(pages: Iterable[Page], size: int | None = None, overlap: int | N
 
 
 def _append(drafts: list[Draft], tokens: Tokens, start: int, end: int) -> None:
-    text = encoding().decode(tokens.ids[start:end]).strip()
+    raw = encoding().decode(tokens.ids[start:end])
+    text = raw.strip()
     if not text:
         return
     drafts.append(
@@ -80,8 +97,38 @@ def _append(drafts: list[Draft], tokens: Tokens, start: int, end: int) -> None:
             page_start=tokens.page_at(start),
             page_end=tokens.page_at(end - 1),
             token_count=end - start,
+            page_breaks=_breaks(tokens, start, end, lead=len(raw) - len(raw.lstrip())),
+            contents=is_listing(text),
         )
     )
+
+
+def _breaks(tokens: Tokens, start: int, end: int, *, lead: int) -> tuple[tuple[int, int], ...]:
+    """Where each page that begins inside tokens[start:end] begins in the chunk's (stripped) text.
+
+    Pages were encoded one by one, so a page's first token starts exactly at its first character.
+    """
+    breaks = []
+    index = bisect_right(tokens.page_offsets, start)
+    while index < len(tokens.page_offsets) and tokens.page_offsets[index] < end:
+        at = len(encoding().decode(tokens.ids[start : tokens.page_offsets[index]])) - lead
+        breaks.append((max(at, 0), tokens.pages[index]))
+        index += 1
+    return tuple(breaks)
+
+
+def is_listing(text: str) -> bool:
+    """Whether the text reads as a contents, index or list-of-figures page rather than body text.
+
+    Such a page names every topic of the book, so it matches nearly any question, but answers none:
+    retrieval ranks it below body text (chat/retrieval.py). Most of its lines end with a page
+    number; with a "Contents" or "Index" heading, fewer need to.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) < 5:
+        return False
+    listed = sum(1 for line in lines if LISTING_LINE.match(line.strip()))
+    return listed / len(lines) >= (0.3 if LISTING_HEADING.search(text) else 0.5)
 
 
 def _snap(ids: list[int], cut: int, *, floor: int) -> int:

@@ -142,8 +142,10 @@ class OpenAIEmbedder:
 
 @cache
 def _embedder(api_key: str, model: str, dimensions: int, *client_settings: object) -> Embedder:
-    if not api_key:
-        return OfflineEmbedder(dimensions)
+    if not api_key:  # the offline default (documents/registry.py): WordLlama
+        from documents import registry
+
+        return registry.embedder(registry.default())
     return OpenAIEmbedder(model, dimensions)
 
 

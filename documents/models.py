@@ -171,6 +171,11 @@ class Chunk(models.Model):
     page_start = models.PositiveIntegerField()
     page_end = models.PositiveIntegerField()
     token_count = models.PositiveIntegerField()
+    # [[character offset in `text`, page], ...]: where each page after page_start begins, so that a
+    # citation opens the page of the passage it cites (page_at). Empty when the chunk is one page.
+    page_breaks = models.JSONField(default=list, blank=True)
+    # A contents, index or list-of-figures page (documents.chunking.is_listing): ranked below body text.
+    contents = models.BooleanField(default=False)
     # Its vectors are not here: each embedding model has a table of its own (VectorStore).
     # 'simple' keeps every language's words (Persian, Russian, ...) without stemming.
     search = models.GeneratedField(
@@ -190,6 +195,16 @@ class Chunk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document} #{self.ordinal} (p. {self.page_start}-{self.page_end})"
+
+
+def page_at(page_start: int, page_breaks: list[list[int]] | list[tuple[int, int]], offset: int) -> int:
+    """The page on which the character at `offset` of a chunk's text is."""
+    page = page_start
+    for at, number in page_breaks:
+        if at > offset:
+            break
+        page = number
+    return page
 
 
 class VectorStore(models.Model):

@@ -20,7 +20,13 @@ TRAILER_WINDOW = 1024
 Source = str | Path | bytes
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
-_LEADERS = re.compile(r"([.·_\-])\1{3,}")  # table-of-contents dot leaders: tokens for nothing
+# Dot leaders of a contents or index line (tokens for nothing): a run of dots (or · _ -), spaced
+# or not, before the page number that ends the line; and rules of 12 or more anywhere. A "...."
+# in running text is kept.
+_LEADERS = re.compile(
+    r"(?:[.·_\-] ?){4,}(?=[ \t]*(?:\d{1,4}|[ivxlcdm]{1,7})[ \t]*$)|([.·_\-])\1{11,}",
+    re.MULTILINE | re.IGNORECASE,
+)
 _BLANKS = re.compile(r"[ \t]+")
 
 

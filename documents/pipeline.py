@@ -46,7 +46,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from docuchat.lib.dbwait import OUTAGE_ERRORS
-from documents import chunking, index, live, pages, pdf, vectors
+from documents import chunking, index, live, pages, pdf, statistics, vectors
 from documents.embeddings import EmbeddingError, Embeddings
 from documents.extraction import Extraction, Mode
 from documents.models import Chunk, Document, DocumentVectors, VectorStore
@@ -372,6 +372,7 @@ def _commit(
             pairs = zip(chunks, results[store].vectors, strict=True)
             vectors.insert(store, [(c.tenant_id, c.pk, c.document_id, v) for c, v in pairs])
             DocumentVectors.objects.create(document=document, store=store, tokens=results[store].tokens)
+        statistics.analyze_chunks(document.tenant_id)  # search ranks well from the first question
         _mark_ready(document, needed[0], sum(result.tokens for result in results.values()))
         _meter(run, *results.values())
     run.announce()
@@ -398,6 +399,8 @@ def _chunks(document: Document, drafts: list[chunking.Draft]) -> Iterator[Chunk]
             page_start=draft.page_start,
             page_end=draft.page_end,
             token_count=draft.token_count,
+            page_breaks=[list(b) for b in draft.page_breaks],
+            contents=draft.contents,
         )
 
 

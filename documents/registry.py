@@ -1,8 +1,9 @@
 """The embedder registry: which embedding models this server allows, each with its dimension.
 
-- Offline models are always allowed: they run on this server with nothing to download. Today that
-  is the feature-hashing embedder (`offline-hash-v1`, EMBEDDING_DIMENSIONS wide), which existing
-  installations indexed with; `OFFLINE_MODELS` is where another offline model is registered.
+- Offline models are always allowed: they run on this server with nothing to download. The default
+  is WordLlama (`offline-wordllama-v1`, 512 wide: documents/wordllama.py); the feature-hashing
+  embedder (`offline-hash-v1`, EMBEDDING_DIMENSIONS wide), which earlier installations indexed
+  with, stays registered so that they keep answering until they switch.
 - OpenAI (or OpenAI-compatible, OPENAI_BASE_URL) models are allowed while OPENAI_API_KEY is set:
   EMBEDDING_MODEL at EMBEDDING_DIMENSIONS, plus each "name:dimensions" of EMBEDDING_MODELS.
 
@@ -12,9 +13,11 @@ models whose vectors cannot be compared. `default()` is the model a new workspac
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 
+from documents import wordllama
 from documents.embeddings import OFFLINE_MODEL, Embedder, OfflineEmbedder, OpenAIEmbedder
 
 
@@ -39,11 +42,12 @@ def _remote_where() -> str:
     return "an OpenAI-compatible server" if settings.OPENAI_BASE_URL else "OpenAI"
 
 
-# name -> (dimensions, factory). Another offline embedder is registered here with its own
-# dimension (no padding needed: each model has its own table); the first entry is the offline
-# default for new workspaces. Keep offline-hash-v1 registered: installations indexed with it
-# keep answering until their owners switch.
+# name -> (dimensions, factory). Each offline embedder has its own dimension (no padding needed:
+# each model has its own table); the first entry is the offline default for new workspaces. Keep
+# offline-hash-v1 registered: installations indexed with it keep answering until their owners
+# switch (the Documents page offers it).
 OFFLINE_MODELS: dict[str, tuple[Callable[[], int], Callable[[int], Embedder]]] = {
+    wordllama.MODEL: (lambda: wordllama.DIMENSIONS, wordllama.WordLlamaEmbedder),
     OFFLINE_MODEL: (lambda: settings.EMBEDDING_DIMENSIONS, OfflineEmbedder),
 }
 
@@ -92,8 +96,7 @@ def parse(key: str) -> ModelSpec | None:
 
 def embedder(spec: ModelSpec) -> Embedder:
     if spec.offline:
-        _, factory = OFFLINE_MODELS[spec.name]
-        return factory(spec.dimensions)
+        return _offline(spec.name, spec.dimensions)
     return _remote(spec.name, spec.dimensions, *_client_settings())
 
 
@@ -103,6 +106,12 @@ def _client_settings() -> tuple[object, ...]:
 
 
 _clients: dict[tuple[object, ...], Embedder] = {}
+
+
+@cache
+def _offline(name: str, dimensions: int) -> Embedder:
+    _, factory = OFFLINE_MODELS[name]
+    return factory(dimensions)
 
 
 def _remote(name: str, dimensions: int, *client_settings: object) -> Embedder:

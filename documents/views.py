@@ -18,6 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from docuchat.lib.body_limit import allows_body, upload_limit
 from documents import index as search_index_of
 from documents import index_views, listing, live, pages, queueing, uploads
+from documents.embeddings import OFFLINE_MODEL
 from documents.forms import UploadForm
 from documents.models import Document, VectorStore
 from tenants import access, audit
@@ -44,7 +45,11 @@ def _page(request: TenantRequest) -> HttpResponse:
         return render(request, FRAGMENTS[request.htmx.target], context)
     search_index = search_index_of.current(request.tenant)
     context = {**context, "form": UploadForm(), **_limits()}
-    context.update(search_index=search_index, embedder=embedder_label(search_index.store))
+    context.update(
+        search_index=search_index,
+        embedder=embedder_label(search_index.store),
+        outdated_model=outdated_offline_model(search_index.store),
+    )
     context["panels"] = index_views.panels(request, search_index)  # e.g. the latest evaluation
     return render(request, "documents/list.html", context)
 
@@ -208,3 +213,9 @@ def embedder_label(store: VectorStore) -> str:
     if settings.OPENAI_BASE_URL:
         return f"{spec.name} on an OpenAI-compatible server"
     return f"OpenAI {spec.name}"
+
+
+def outdated_offline_model(store: VectorStore) -> bool:
+    """Indexed with the feature-hashing model, which only matches shared words: the page offers the
+    semantic offline default instead (a switch re-embeds every document, in the background)."""
+    return store.model == OFFLINE_MODEL

@@ -47,8 +47,26 @@ def test_it_shows_a_session_with_its_messages_and_sources(client: Client, cast: 
 
     assert "What about **refunds**?" in page  # the question as typed
     assert "Within <strong>30 days</strong>" in page  # the answer rendered
-    assert f'href="/t/acme/documents/{doc.public_id}/file/#page=3"' in page
-    assert "pages 3\N{EN DASH}4" in page and 'aria-current="page">Refunds</a>' in page
+    assert f'href="/t/acme/documents/{doc.public_id}/file/#page=3"' in page  # stored before `page`: its first
+    assert "page 3" in page and 'aria-current="page">Refunds</a>' in page
+
+
+def test_it_opens_the_page_of_the_cited_passage_not_the_first_of_its_chunk(
+    client: Client, cast: Cast
+) -> None:
+    doc = make_document(cast.acme, "Handbook", ["Refunds within 30 days."])
+    chat = session(cast.member, cast.acme, "Refunds")
+    source = {"n": 1, "chunk": 1, "document": str(doc.public_id), "title": "Handbook", "page_start": 3,
+              "page_end": 4, "page": 4, "snippet": "Refunds within 30 days."}  # fmt: skip
+    Message.objects.create(
+        session=chat, role=Message.Role.ASSISTANT, content="Within 30 days [1].", sources=[source]
+    )
+    client.force_login(cast.member)
+
+    page = client.get(f"/t/acme/chat/{chat.public_id}/").content.decode()
+
+    assert f'href="/t/acme/documents/{doc.public_id}/file/#page=4"' in page and "page 4" in page
+    assert client.get(f"/t/globex/chat/{chat.public_id}/").status_code == 404  # another tenant
 
 
 def test_it_gives_404_for_someone_elses_or_another_tenants_session(client: Client, cast: Cast) -> None:

@@ -117,3 +117,13 @@ def test_it_never_lets_a_hostile_document_inject_into_an_offline_answer(cast: Ca
     assert "No language model is configured" in frames[-1]
     for frame in frames:
         assert unsafe(frame) == [], frame
+
+
+def test_it_shows_quoted_document_text_exactly_and_links_only_the_answers_citations() -> None:
+    from chat.markdown import literal
+
+    quoted = literal("+ [1] FALSE x[2] _MY_ENV_VAR_ wait.... *not bold*")
+    html = str(render_markdown(f"> {quoted} [1]\n\nA claim.[2] and x[1] here", anchor="a", sources=2))
+    assert "+ [1] FALSE x[2] _MY_ENV_VAR_ wait.... *not bold*" in html
+    assert "<li>" not in html and "<em>" not in html and "<strong>" not in html
+    assert html.count('href="#a-1"') == 1 and html.count('href="#a-2"') == 1  # the answer's own two

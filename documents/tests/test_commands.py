@@ -111,7 +111,7 @@ def test_reindex_after_a_model_change_takes_only_outdated_documents(cast: Cast) 
     out, error = run("reindex", "--outdated")
     assert error is None and "1 ok" in out and old.title in out
     old.refresh_from_db()
-    assert old.embedding_model == "offline-hash-v1"
+    assert old.embedding_model == "offline-wordllama-v1"
 
 
 @override_settings(OPENAI_API_KEY="sk-x", OPENAI_BASE_URL="http://127.0.0.1:9/v1", OPENAI_MAX_RETRIES=0)

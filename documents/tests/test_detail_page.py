@@ -10,7 +10,7 @@ def test_it_shows_the_metadata_and_the_first_chunks_with_their_pages(client: Cli
     client.force_login(cast.member)
     html = client.get(f"/t/acme/documents/{document.public_id}/").content.decode()
     assert '<h1 dir="auto">Turbine manual</h1>' in html
-    assert document.sha256 in html and "offline-hash-v1" in html and "owner@acme.test" in html
+    assert document.sha256 in html and "offline-wordllama-v1" in html and "owner@acme.test" in html
     assert html.count('class="card chunk"') == 5
     assert "#1 · pages 1\u20132" in html and "pagemarker0001" in html
     assert f'id="doc-{document.public_id}-status"' in html  # live updates reach this page too

@@ -27,6 +27,11 @@ def test_it_reads_from_a_path_too(tmp_path) -> None:
 def test_it_cleans_control_characters_line_ends_and_dot_leaders() -> None:
     raw = "Chapter 1\r\nIntro\x00duction ........................ 7\r\n\x02next"
     assert pdf.clean(raw) == "Chapter 1\nIntroduction 7\nnext"
+    assert pdf.clean("Setup . . . . . . . 12\nAppendix .... iv") == "Setup 12\nAppendix iv"
+
+
+def test_it_keeps_dots_that_are_text_not_leaders() -> None:
+    assert pdf.clean("Wait.... then run it.\nDone....") == "Wait.... then run it.\nDone...."
 
 
 def test_it_counts_pages() -> None:

@@ -68,7 +68,7 @@ def test_switching_to_an_allowed_model_clears_the_mismatch(
     make_document(cast.acme, "Handbook", ["Refunds within 30 days."])
     settings.OPENAI_API_KEY = ""
     assert embedding_problems()
-    switching.start(cast.acme, "offline-hash-v1")
+    switching.start(cast.acme, "offline-wordllama-v1")
     switching.run(cast.acme.pk)
     assert embedding_problems() == []
 

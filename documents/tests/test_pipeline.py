@@ -4,10 +4,10 @@ from django.test import Client
 from docuchat.lib.tokens import count_tokens
 from docuchat.testing import Cast
 from documents import index, pipeline, vectors
-from documents.embeddings import OFFLINE_MODEL
 from documents.models import Chunk, Document
 from documents.tests import pdfs
 from documents.tests.conftest import ingest_now, make_document, pdf_upload, upload
+from documents.wordllama import MODEL as OFFLINE_MODEL
 from usage.models import UsageRecord
 
 

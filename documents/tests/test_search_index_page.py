@@ -29,9 +29,9 @@ def test_it_shows_the_model_and_offers_the_allowed_ones_to_managers(
     make_document(cast.acme, "Handbook", ["Refunds within 30 days."])
     client.force_login(cast.owner)
     html = client.get(PAGE.format(slug="acme")).content.decode()
-    assert "offline-hash-v1 (512 dimensions, offline, computed on this server)" in html
+    assert "offline-wordllama-v1 (512 dimensions, offline, computed on this server)" in html
     assert 'value="text-embedding-3-small:512"' in html and 'value="text-embedding-3-large:1024"' in html
-    assert 'value="offline-hash-v1:512"' not in html  # the one it has
+    assert 'value="offline-wordllama-v1:512"' not in html  # the one it has
     assert "re-embedded in the background (7 tokens)" in html
 
 
@@ -50,13 +50,13 @@ def test_it_starts_a_switch_shows_its_progress_and_cancels_it(
     assert response.status_code == 302
     html = client.get(PAGE.format(slug="acme")).content.decode()
     assert "Switching search to <strong>text-embedding-3-large (1024 dimensions)</strong>" in html
-    assert "Questions are answered with offline-hash-v1 (512 dimensions) until it is done." in html
+    assert "Questions are answered with offline-wordllama-v1 (512 dimensions) until it is done." in html
     documents_page = client.get("/t/acme/documents/").content.decode()
     assert 'id="search-index-status"' in documents_page and "Switching search to" in documents_page
 
     client.post(PAGE.format(slug="acme") + "cancel/")
     current = index.current(cast.acme)
-    assert current.target is None and current.store.model == "offline-hash-v1"
+    assert current.target is None and current.store.model == "offline-wordllama-v1"
     steps = list(AuditEntry.objects.order_by("pk").values_list("details__step", flat=True))
     assert steps == ["started", "cancelled"]
 
@@ -71,7 +71,7 @@ def test_it_says_why_a_switch_cannot_start(client: Client, cast: Cast, with_key:
 def test_it_lets_members_look_but_not_switch(client: Client, cast: Cast, with_key: None) -> None:
     client.force_login(cast.member)
     html = client.get(PAGE.format(slug="acme")).content.decode()
-    assert "offline-hash-v1" in html and "Start the switch" not in html
+    assert "offline-wordllama-v1" in html and "Start the switch" not in html
     for action in ACTIONS:
         assert (
             client.post(PAGE.format(slug="acme") + action, {"model": "text-embedding-3-small"}).status_code
@@ -108,4 +108,4 @@ def test_it_shows_what_other_apps_put_beside_the_switch(client: Client, cast: Ca
         html = client.get(PAGE.format(slug="acme")).content.decode()
     finally:
         switching.search_index_panels.disconnect(evaluation)
-    assert "<section id='eval'>Recall@6 with offline-hash-v1 (512 dimensions): 0.91</section>" in html
+    assert "<section id='eval'>Recall@6 with offline-wordllama-v1 (512 dimensions): 0.91</section>" in html

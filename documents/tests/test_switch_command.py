@@ -20,8 +20,8 @@ def test_it_switches_a_workspace_here_with_progress(
     out, error = run("reindex", "--tenant", "acme", "--switch", "text-embedding-3-small:512")
     assert error is None, error
     assert (
-        "acme: switching from offline-hash-v1 (512 dimensions) to text-embedding-3-small (512 dimensions)"
-        in out
+        "acme: switching from offline-wordllama-v1 (512 dimensions)"
+        " to text-embedding-3-small (512 dimensions)" in out
     )
     assert "2/2 documents re-embedded with text-embedding-3-small (512 dimensions)" in out
     assert out.rstrip().endswith("acme now uses text-embedding-3-small (512 dimensions).")
@@ -33,7 +33,7 @@ def test_it_switches_a_workspace_here_with_progress(
 
 def test_it_says_what_is_wrong(cast: Cast) -> None:
     index.current(cast.acme)
-    assert "need --tenant" in str(run("reindex", "--switch", "offline-hash-v1")[1])
+    assert "need --tenant" in str(run("reindex", "--switch", "offline-wordllama-v1")[1])
     assert "not an embedding model this server allows" in str(
         run("reindex", "--tenant", "acme", "--switch", "text-embedding-3-small")[1]
     )
@@ -46,8 +46,8 @@ def test_it_shows_switches_under_way_and_cancels_them(cast: Cast, settings: Sett
     out, error = run("reindex", "--tenant", "acme", "--switch", "text-embedding-3-small", "--background")
     assert error is None and "Queued for the workers" in out
     status, _ = run("reindex", "--status")
-    assert "acme: offline-hash-v1 (512 dimensions); switching: 0/0 documents re-embedded" in status
+    assert "acme: offline-wordllama-v1 (512 dimensions); switching: 0/0 documents re-embedded" in status
     settings.OPENAI_API_KEY = ""
     assert "NOT AVAILABLE" not in run("reindex", "--status")[0]
     out, error = run("reindex", "--tenant", "acme", "--cancel")
-    assert error is None and "acme keeps offline-hash-v1 (512 dimensions)" in out
+    assert error is None and "acme keeps offline-wordllama-v1 (512 dimensions)" in out

@@ -17,11 +17,11 @@ from chat.tests.factories import make_document
 from docuchat.fake_openai import EMBEDDINGS, FakeOpenAI, Recorded, Reply
 from docuchat.testing import Cast
 from documents import index, switching, vectors
-from documents.embeddings import OFFLINE_MODEL
 from documents.models import DocumentVectors, SearchIndex
 from documents.tests import pdfs
 from documents.tests.conftest import ingest_now
 from documents.tests.conftest import make_document as make_upload
+from documents.wordllama import MODEL as OFFLINE_MODEL
 from tenants.models import AuditEntry
 from usage.models import UsageRecord
 
