@@ -44,6 +44,9 @@ PASSAGE_WORDS = 70  # an offline answer quotes about this many words of each sou
 SHARED_WORD_BONUS = 0.02  # per question word a sentence shares, beside its cosine similarity
 MAX_TERMS = 24
 COMMON_FRACTION = 0.05  # a word in more than 5% of all chunks does not help find the right ones
+# ...unless it is in only a handful of chunks: in a new, small workspace every word is in 5% of its
+# few chunks (a marker word in 2 overlapping chunks of 4), and dropping it loses the only match.
+MIN_COMMON_CHUNKS = 8
 COMMON_WORDS_TTL = 600.0
 # Nearest chunks farther than this (cosine distance) are not evidence of anything: with the
 # offline embedder they share no content word with the question, and with OpenAI's
@@ -283,13 +286,15 @@ def stats_changed() -> bool:
 
 
 def frequent(stats: Sequence[tuple[list[str] | None, list[float] | None, float]]) -> frozenset[str]:
-    """The words in more than COMMON_FRACTION of the rows, from (lexemes, fractions, rows) per table."""
+    """The words in more than COMMON_FRACTION of the rows (and in MIN_COMMON_CHUNKS rows at least), from
+    (lexemes, fractions, rows) per table."""
     total = sum(max(rows, 0.0) for _, _, rows in stats)
     counts: dict[str, float] = defaultdict(float)
     for lexemes, fractions, rows in stats:
         for word, fraction in zip(lexemes or [], fractions or [], strict=False):
             counts[word] += fraction * max(rows, 0.0)
-    return frozenset(w for w, count in counts.items() if total and count / total > COMMON_FRACTION)
+    floor = max(total * COMMON_FRACTION, MIN_COMMON_CHUNKS - 1)
+    return frozenset(w for w, count in counts.items() if total and count > floor)
 
 
 def fuse(*rankings: Sequence[int], weights: Sequence[float] = ()) -> list[tuple[int, float]]:

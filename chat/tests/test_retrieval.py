@@ -148,7 +148,16 @@ def test_it_weighs_each_partitions_common_words_by_its_rows() -> None:
     stats.append((None, None, -1.0))  # a partition never analyzed
 
     assert frequent(stats) == frozenset()  # memo: 10 of 1,000 rows; rare: 5 + 39.6 of 1,000
-    assert frequent(stats[:1]) == {"memo", "rare"}
+    assert frequent(stats[:1]) == {"memo"}  # rare: in 5 chunks of 10, too few to say it is common
+
+
+def test_it_never_calls_a_word_of_a_few_chunks_common() -> None:
+    """In a workspace of a few chunks every word is in more than 5% of them: the distinctive one
+    must still be searched for, not dropped as common."""
+    from chat.retrieval import frequent
+
+    stats = [(["pagemarker0003", "mentioned"], [0.5, 0.25], 4.0)]
+    assert frequent(stats) == frozenset()
 
 
 MANUAL = " ".join(
