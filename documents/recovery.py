@@ -28,6 +28,7 @@ import logging
 import threading
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.db.models import QuerySet
@@ -138,6 +139,8 @@ def start_sweeper() -> threading.Thread:
 
 def _sweep_forever() -> None:
     interval = max(settings.DOCUMENT_LEASE_SECONDS / 2, 0.5)
+    while not apps.ready:  # started from AppConfig.ready(): query only once every app is loaded
+        threading.Event().wait(0.05)
     while True:
         try:
             close_old_connections()
