@@ -87,6 +87,10 @@ PAGES = [
     Shot("settings", "/t/demo/settings/"),
     Shot("audit", "/t/demo/audit/"),
     Shot("search-index", "/t/demo/documents/search-index/"),
+    Shot("assistants", "/t/demo/assistants/"),
+    Shot("conversations", "/t/demo/conversations/"),
+    Shot("evaluation", "/t/demo/evaluation/"),
+    Shot("api-keys", "/t/demo/api-keys/"),
     Shot("account", "/account/"),
 ]
 URL = ""
