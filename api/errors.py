@@ -53,14 +53,19 @@ def is_json(response: HttpResponse) -> bool:
 class JsonErrorsMiddleware:
     """Outermost for /api/: an error response that is not JSON becomes {code, message}."""
 
+    prefix = PREFIX
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
+    def replacement(self, status: int) -> JsonResponse:
+        return by_status(status)
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not request.path.startswith(PREFIX) or response.status_code < 400 or is_json(response):
+        if not request.path.startswith(self.prefix) or response.status_code < 400 or is_json(response):
             return response
-        replaced = by_status(response.status_code)
+        replaced = self.replacement(response.status_code)
         for header in ("Retry-After", "Allow", "Access-Control-Allow-Origin", "Vary"):
             if header in response:
                 replaced[header] = response[header]

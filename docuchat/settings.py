@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "docuchat.middleware.health_check_middleware",  # first: probes do not use the public host
     "api.errors.JsonErrorsMiddleware",  # every error under /api/ answers JSON, whoever made it
+    "legacy.errors.V1JsonErrorsMiddleware",  # and under /v1/, in the original backend's shape
     "api.auth.CorsMiddleware",  # CORS for /api/, only for origins an API key lists
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
