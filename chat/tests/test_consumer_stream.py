@@ -165,3 +165,40 @@ def test_it_uses_the_chosen_model_documents_and_the_workspace_instructions(
     session = ChatSession.objects.get()
     assert session.model == "gpt-4o" and list(session.documents.all()) == [desk]
     assert Message.objects.get(role=Message.Role.ASSISTANT).model == "gpt-4o"
+
+
+def test_it_answers_as_the_assistant_picked_in_the_staff_chat(cast: Cast, llm: FakeLLM) -> None:
+    make_document(cast.acme, "Handbook", HANDBOOK)
+    desk = make_document(cast.acme, "Returns desk", ["The refund policy of the returns desk: 60 days."])
+    sales = Assistant.objects.create(tenant=cast.acme, name="Sales", all_documents=False)
+    sales.documents.set([desk])
+    sales.instruction_blocks.create(position=0, text="Answer as the sales desk.")
+
+    ask(cast.member, "What is the refund policy?", assistant=str(sales.public_id))
+
+    body = llm.chats[0].body
+    assert body["messages"][0]["content"].endswith("Answer as the sales desk.")
+    assert "[1] Returns desk" in body["messages"][-1]["content"]
+    assert "Handbook" not in body["messages"][-1]["content"]  # only the assistant's documents
+    assert ChatSession.objects.get().assistant == sales
+
+
+def test_it_refuses_another_workspaces_assistant_in_the_staff_chat(cast: Cast, llm: FakeLLM) -> None:
+    make_document(cast.acme, "Handbook", HANDBOOK)
+    theirs = Assistant.objects.create(tenant=cast.globex, name="Theirs")
+
+    headers = signed_in(cast.member)
+
+    async def scenario() -> list[str]:
+        ws = communicator(headers)
+        assert (await ws.connect())[0]
+        question = {"action": "ask", "message": "What is the refund?", "assistant": str(theirs.public_id)}
+        await ws.send_to(text_data=json.dumps(question))
+        frames = await receive_until(ws, lambda frame: "no longer exists" in frame)
+        await ws.disconnect()
+        return frames
+
+    frames = async_to_sync(scenario)()
+
+    assert "That assistant no longer exists. Choose another." in frames[-1]
+    assert llm.chats == [] and not ChatSession.objects.filter(assistant=theirs).exists()
