@@ -6,6 +6,7 @@ reciprocal rank; contents and index pages rank below body text. docs/retrieval.m
 measurements behind each choice.
 """
 
+import json
 import logging
 import re
 import time
@@ -20,7 +21,7 @@ from django.db.models import QuerySet
 
 from documents import index, statistics, vectors
 from documents.embeddings import Embedder, Embeddings
-from documents.models import Chunk, VectorStore, page_at
+from documents.models import Chunk, Document, VectorStore, page_at
 from tenants.models import Tenant
 from usage.metering import Kind
 from usage.metering import record as meter
@@ -142,13 +143,12 @@ def hybrid_search(
 ) -> list[Hit]:
     """Steps 2 and 3 of `search`, for a question already embedded with `store`'s model."""
     k = k or settings.TOP_K
-    scope = tenant_chunks(tenant, documents)
     limit = k * CANDIDATES_PER_RESULT
     nearest, matched = ranked_chunks(store, tenant, vector, query, limit, documents)
     close = [(cid, d) for cid, d in nearest if d <= MAX_DISTANCE]
     fused = fuse([cid for cid, _ in close], matched, weights=(VECTOR_WEIGHT, TEXT_WEIGHT))
     fused = keep_confident(fused, close, k)
-    return load_hits(scope, fused[: k * LISTING_LOOKAHEAD], dict(close), query, k)
+    return load_hits(tenant, documents, fused[: k * LISTING_LOOKAHEAD], dict(close), query, k)
 
 
 def tenant_chunks(tenant: Tenant, documents: Iterable[Any] | None = None) -> QuerySet[Chunk]:
@@ -358,16 +358,49 @@ def listings_last(fused: list[tuple[int, float]], listings: set[int]) -> list[tu
 
 
 def load_hits(
-    scope: QuerySet[Chunk], fused: list[tuple[int, float]], distances: dict[int, float], query: str, k: int
+    tenant: Tenant,
+    documents: Iterable[Any] | None,
+    fused: list[tuple[int, float]],
+    distances: dict[int, float],
+    query: str,
+    k: int,
 ) -> list[Hit]:
     """The best `k` of the fused candidates as hits, contents and index chunks after body chunks
     (one query loads the candidates with their flag)."""
-    rows = scope.filter(id__in=[cid for cid, _ in fused]).select_related("document").defer("search")
-    chunks = {chunk.id: chunk for chunk in rows}
+    chunks = {chunk.id: chunk for chunk in chunks_by_id(tenant, [cid for cid, _ in fused], documents)}
     ranked = listings_last(
         [item for item in fused if item[0] in chunks], {c for c in chunks if chunks[c].contents}
     )
     return [make_hit(chunks[cid], score, distances.get(cid), query) for cid, score in ranked[:k]]
+
+
+def chunks_by_id(tenant: Tenant, ids: Sequence[int], documents: Iterable[Any] | None = None) -> list[Chunk]:
+    """The tenant's chunks with these ids (of `documents`, if given), each with its document's
+    title and public id: one hand-written query, which the ORM took longer to compile than to run."""
+    if not ids:
+        return []
+    scope = document_ids(documents)
+    params: dict[str, Any] = {"tenant": tenant.pk, "ids": list(ids), "documents": scope}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.id, c.document_id, c.ordinal, c.text, c.page_start, c.page_end, c.token_count,"  # noqa: S608
+            " c.page_breaks, c.contents, d.public_id, d.title"
+            " FROM documents_chunk c JOIN documents_document d ON d.id = c.document_id"
+            " WHERE c.tenant_id = %(tenant)s AND d.tenant_id = %(tenant)s AND c.id = ANY(%(ids)s)"
+            + (" AND c.document_id = ANY(%(documents)s)" if scope else ""),
+            params,
+        )
+        rows = cursor.fetchall()
+    chunks = []
+    for cid, document_id, ordinal, text, start, end, tokens, breaks, contents, public_id, title in rows:
+        chunk = Chunk(
+            id=cid, tenant_id=tenant.pk, document_id=document_id, ordinal=ordinal, text=text,
+            page_start=start, page_end=end, token_count=tokens, contents=contents,
+            page_breaks=json.loads(breaks) if isinstance(breaks, str) else breaks,
+        )  # fmt: skip
+        chunk.document = Document(id=document_id, tenant_id=tenant.pk, public_id=public_id, title=title)
+        chunks.append(chunk)
+    return chunks
 
 
 def make_hit(chunk: Chunk, score: float, distance: float | None, query: str) -> Hit:

@@ -59,9 +59,11 @@ db_executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="cha
 COALESCE_STREAMS = 20
 COALESCE_SECONDS = 0.05
 streaming = 0  # answers streaming in this process now
-# Saving the text of streaming answers so far (service.checkpoint) has a thread of its own, so
-# that it never makes a question wait to be opened.
-checkpoint_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-checkpoint")
+# Saving answers, as they stream (service.checkpoint) and when they end (service.finish), has a
+# thread of its own, so that it never makes a question wait to be opened: in a burst, the first
+# answers end while the last questions still wait for the DB_THREADS. One thread, so that an
+# answer's last checkpoint is always written before its final save.
+saves_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-saves")
 
 
 def in_db_thread[T](
@@ -274,7 +276,7 @@ class Turn:
                     saving is None or saving.done()
                 ):
                     saving = asyncio.ensure_future(
-                        in_db_thread(service.checkpoint, checkpoint_executor)(turn.answer.pk, outcome.content)
+                        in_db_thread(service.checkpoint, saves_executor)(turn.answer.pk, outcome.content)
                     )
                     saved_at = time.monotonic()
         except GenerationError as exc:
@@ -305,7 +307,7 @@ class Turn:
 
     async def _save(self, turn: service.Turn, outcome: Outcome, prompt: Prompt | None) -> Message | None:
         """The final save, never cut short; None (and logged) when the database refused it."""
-        saving = asyncio.ensure_future(in_db_thread(service.finish)(turn, outcome, prompt))
+        saving = asyncio.ensure_future(in_db_thread(service.finish, saves_executor)(turn, outcome, prompt))
         await self._settled(saving)
         if saving.exception() is None:
             return saving.result()
