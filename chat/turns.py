@@ -8,9 +8,10 @@
 1. Open, in one trip to a database thread: the caller's access asked of the database, the
    checks, limits and budget, the question and a 'streaming' answer saved (-> Started, sent as
    soon as it is saved); then, in the same trip, retrieval and the prompt (-> Sources).
-2. Stream the answer (-> Delta per piece). Every CHECKPOINT_SECONDS the text so far is saved,
-   from a thread of its own.
-3. Save the answer as it ended and meter the calls to the caller (-> Done, or Failed).
+2. Stream the answer (-> Delta per piece; under load, per COALESCE_SECONDS of pieces). Every
+   CHECKPOINT_SECONDS the text so far is saved, from a thread of its own.
+3. Save the answer as it ended and meter the calls to the caller, from that thread (-> Done, or
+   Failed).
 A refusal in step 1 yields Failed with no answer: nothing was saved, nothing sent to a model.
 
 A door only translates: it never repeats a step. See docs/turns.md.
