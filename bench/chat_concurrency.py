@@ -7,7 +7,7 @@ completed and failed, the gap between consecutive pieces of an answer as the cli
 (p50/p95/max), and the time to the first piece. Target: all complete, p95 gap < 100 ms.
 
     .venv/bin/python bench/chat_concurrency.py [--chats 200] [--tokens 50] [--rate 50] [--processes 1]
-        [--server uvicorn|granian|daphne]
+        [--server uvicorn|granian|daphne] [--ports FIRST-LAST] [--profile FILE]
 """
 
 import argparse
@@ -32,6 +32,7 @@ parser.add_argument(
 )
 parser.add_argument("--server", default="uvicorn", help="uvicorn (production's), granian or daphne")
 parser.add_argument("--redis", action="store_true", help="Redis even for one process (always with several)")
+parser.add_argument("--ports", default="", help="FIRST-LAST: the servers' ports (default: any free ones)")
 parser.add_argument(
     "--profile", type=Path, help="py-spy's collapsed stacks of the (first) web process to this file"
 )
@@ -98,6 +99,8 @@ def web_cpu_seconds(processes: list) -> float:
 
 def main() -> None:
     retrieval_data.ensure(ARGS.chunks)
+    if ARGS.ports:
+        chat_harness.use_ports(ARGS.ports)
     asked = askers(ARGS.chats)
     cookies = chat_harness.session_cookies([user for _, user, _ in asked])
     ChatSession.objects.filter(tenant__slug__startswith="bench-").delete()

@@ -111,6 +111,30 @@ def start(
     return Servers(int(proxy.url.rsplit(":", 1)[1]), [proxy.process, *procs])
 
 
+def use_ports(spec: str) -> None:
+    """Start the fake model, the servers and nginx on ports of FIRST-LAST (a machine shared with others)."""
+    import socket
+
+    import docuchat.testing
+
+    first, last = (int(p) for p in spec.split("-"))
+    given: set[int] = set()  # a port handed out may not be bound yet
+
+    def free_port() -> int:
+        for port in [p for p in range(first, last + 1) if p not in given]:
+            with socket.socket() as sock:
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                given.add(port)
+                return port
+        raise SystemExit(f"no free port in {spec}")
+
+    docuchat.testing.free_port = free_port
+    globals()["free_port"] = free_port
+
+
 def _spawn(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=BASE_DIR, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
 

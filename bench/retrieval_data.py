@@ -186,10 +186,10 @@ def insert_batch(start: int, stop: int, first_tenant: int, first_document: int) 
             ) rows
         ), chunks AS (
             INSERT INTO documents_chunk (id, tenant_id, document_id, ordinal, text, page_start, page_end,
-                                         token_count)
+                                         token_count, page_breaks, contents)
             SELECT id, tenant_id, document_id, r / {TENANTS * DOCUMENTS_PER_TENANT},
                    format('Topic %%s note %%s: term%%s term%%s %%s.', topic, r, a, b, words),
-                   1 + (r / 1000) %% 100, 1 + (r / 1000) %% 100, 40
+                   1 + (r / 1000) %% 100, 1 + (r / 1000) %% 100, 40, '[]'::jsonb, false
             FROM src
         )
         INSERT INTO {store().table} (tenant_id, chunk_id, document_id, embedding)

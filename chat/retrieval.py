@@ -6,6 +6,7 @@ reciprocal rank; contents and index pages rank below body text. docs/retrieval.m
 measurements behind each choice.
 """
 
+import json
 import logging
 import re
 import time
@@ -15,12 +16,12 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 
 from documents import index, statistics, vectors
 from documents.embeddings import Embedder, Embeddings
-from documents.models import Chunk, VectorStore, page_at
+from documents.models import Chunk, Document, VectorStore, page_at
 from tenants.models import Tenant
 from usage.metering import Kind
 from usage.metering import record as meter
@@ -145,16 +146,12 @@ def hybrid_search(
 ) -> list[Hit]:
     """Steps 2 and 3 of `search`, for a question already embedded with `store`'s model."""
     k = k or settings.TOP_K
-    scope = tenant_chunks(tenant, documents)
     limit = k * CANDIDATES_PER_RESULT
-    with transaction.atomic():
-        use_iterative_scan(limit)
-        nearest = nearest_chunks(store, tenant, vector, limit, documents) if vector is not None else []
-        matched = list(full_text_chunks(scope, query, limit))
+    nearest, matched = ranked_chunks(store, tenant, vector, query, limit, documents)
     close = [(cid, d) for cid, d in nearest if d <= MAX_DISTANCE]
     fused = fuse([cid for cid, _ in close], matched, weights=(VECTOR_WEIGHT, TEXT_WEIGHT))
     fused = keep_confident(fused, close, k)
-    return load_hits(scope, fused[: k * LISTING_LOOKAHEAD], dict(close), query, k)
+    return load_hits(tenant, documents, fused[: k * LISTING_LOOKAHEAD], dict(close), query, k)
 
 
 def tenant_chunks(tenant: Tenant, documents: Iterable[Any] | None = None) -> QuerySet[Chunk]:
@@ -174,11 +171,7 @@ def use_iterative_scan(limit: int) -> None:
     may leave none. relaxed_order may return rows slightly out of order; callers re-sort.
     """
     with connection.cursor() as cursor:  # SET LOCAL for both, in one round trip
-        cursor.execute(
-            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
-            " set_config('hnsw.ef_search', %s, true)",
-            [str(max(40, int(limit)))],
-        )
+        cursor.execute(ITERATIVE_SCAN_SQL, {"ef_search": str(max(40, int(limit)))})
 
 
 def nearest_chunks(
@@ -195,29 +188,68 @@ def nearest_chunks(
     return sorted(rows, key=lambda row: (row[1], row[0]))
 
 
-def full_text_chunks(scope: QuerySet[Chunk], query: str, limit: int) -> list[int]:
-    """The scope's chunks that match the question's informative words, best first (ts_rank_cd).
+def ranked_chunks(
+    store: VectorStore,
+    tenant: Tenant,
+    vector: Sequence[float] | None,
+    query: str,
+    limit: int,
+    documents: Iterable[Any] | None = None,
+) -> tuple[list[tuple[int, float]], list[int]]:
+    """Both rankings of the tenant's chunks, in one round trip to the database: (chunk id, distance)
+    by cosine distance (nearest_chunks), and the ids that match the question's words (full_text_chunks).
+
+    The statements go as one string, which PostgreSQL runs as one transaction, so that the
+    iterative-scan settings (use_iterative_scan) hold for the vector search after them. It replaced
+    a transaction of five round trips and the ORM's compiling of the full-text filter.
+    """
+    ids = document_ids(documents)
+    params: dict[str, Any] = {"tenant": tenant.pk, "limit": limit, "ef_search": str(max(40, int(limit)))}
+    statements = [ITERATIVE_SCAN_SQL]
+    if vector is not None:
+        statements.append(vectors.nearest_sql(store, documents=bool(ids)))
+        params["vector"] = vectors.literal(vector)
+    terms = websearch_terms(query, common_words())
+    if terms:
+        statements.append(full_text_sql(documents=bool(ids)))
+        params.update(terms=terms, pattern=STEM_PATTERN, prefix=STEM_PREFIX, exact_weight=EXACT_WEIGHT)
+    if ids:
+        params["documents"] = ids
+    with connection.cursor() as cursor:
+        cursor.execute(";\n".join(statements), params)
+        results = []
+        while cursor.nextset():  # the first result is the settings'
+            results.append(cursor.fetchall())
+    nearest = [(cid, float(d)) for cid, d in results.pop(0)] if vector is not None else []
+    matched = [row[0] for row in results.pop(0)] if terms else []
+    return sorted(nearest, key=lambda row: (row[1], row[0])), matched
+
+
+ITERATIVE_SCAN_SQL = (
+    "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+    " set_config('hnsw.ef_search', %(ef_search)s, true)"
+)
+
+
+def full_text_sql(*, documents: bool) -> str:
+    """The tenant's chunks (of %(documents)s) that match %(terms)s (websearch_terms), best first.
 
     A word matches as written ('simple', any language) or by its stem as a prefix: the Snowball
     stem of English words and of Russian ones (PostgreSQL's 'russian' configuration stems ASCII
     words with english_stem), so that "installing" finds "install" and "installation". Stems
-    shorter than 4 letters match only whole words.
+    shorter than 4 letters match only whole words. The tenant is a literal (psycopg binds on the
+    client), so PostgreSQL reads only its partition.
     """
-    terms = websearch_terms(query, common_words())
-    if not terms:
-        return []
-    where, params = scope.query.get_compiler(connection=connection).compile(scope.query.where)
-    sql = (
-        "SELECT documents_chunk.id FROM documents_chunk, (SELECT websearch_to_tsquery('simple', %s) AS exact,"  # noqa: S608 (the WHERE is the ORM's)
-        " websearch_to_tsquery('simple', %s)"
-        " || regexp_replace(websearch_to_tsquery('russian', %s)::text, %s, %s, 'g')::tsquery AS q) AS query"
-        f" WHERE {where} AND documents_chunk.search @@ query.q"
-        " ORDER BY %s * ts_rank_cd(documents_chunk.search, query.exact)"
-        " + ts_rank_cd(documents_chunk.search, query.q) DESC, documents_chunk.id LIMIT %s"
+    scope = " AND documents_chunk.document_id = ANY(%(documents)s)" if documents else ""
+    return (
+        "SELECT documents_chunk.id FROM documents_chunk,"  # noqa: S608 (constants only)
+        " (SELECT websearch_to_tsquery('simple', %(terms)s) AS exact,"
+        " websearch_to_tsquery('simple', %(terms)s) || regexp_replace(websearch_to_tsquery("
+        "'russian', %(terms)s)::text, %(pattern)s, %(prefix)s, 'g')::tsquery AS q) AS query"
+        f" WHERE documents_chunk.tenant_id = %(tenant)s{scope} AND documents_chunk.search @@ query.q"
+        " ORDER BY %(exact_weight)s * ts_rank_cd(documents_chunk.search, query.exact)"
+        " + ts_rank_cd(documents_chunk.search, query.q) DESC, documents_chunk.id LIMIT %(limit)s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [terms, terms, terms, STEM_PATTERN, STEM_PREFIX, *params, EXACT_WEIGHT, limit])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def websearch_terms(question: str, common: frozenset[str] = frozenset()) -> str:
@@ -331,16 +363,49 @@ def listings_last(fused: list[tuple[int, float]], listings: set[int]) -> list[tu
 
 
 def load_hits(
-    scope: QuerySet[Chunk], fused: list[tuple[int, float]], distances: dict[int, float], query: str, k: int
+    tenant: Tenant,
+    documents: Iterable[Any] | None,
+    fused: list[tuple[int, float]],
+    distances: dict[int, float],
+    query: str,
+    k: int,
 ) -> list[Hit]:
     """The best `k` of the fused candidates as hits, contents and index chunks after body chunks
     (one query loads the candidates with their flag)."""
-    rows = scope.filter(id__in=[cid for cid, _ in fused]).select_related("document").defer("search")
-    chunks = {chunk.id: chunk for chunk in rows}
+    chunks = {chunk.id: chunk for chunk in chunks_by_id(tenant, [cid for cid, _ in fused], documents)}
     ranked = listings_last(
         [item for item in fused if item[0] in chunks], {c for c in chunks if chunks[c].contents}
     )
     return [make_hit(chunks[cid], score, distances.get(cid), query) for cid, score in ranked[:k]]
+
+
+def chunks_by_id(tenant: Tenant, ids: Sequence[int], documents: Iterable[Any] | None = None) -> list[Chunk]:
+    """The tenant's chunks with these ids (of `documents`, if given), each with its document's
+    title and public id: one hand-written query, which the ORM took longer to compile than to run."""
+    if not ids:
+        return []
+    scope = document_ids(documents)
+    params: dict[str, Any] = {"tenant": tenant.pk, "ids": list(ids), "documents": scope}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.id, c.document_id, c.ordinal, c.text, c.page_start, c.page_end, c.token_count,"  # noqa: S608
+            " c.page_breaks, c.contents, d.public_id, d.title"
+            " FROM documents_chunk c JOIN documents_document d ON d.id = c.document_id"
+            " WHERE c.tenant_id = %(tenant)s AND d.tenant_id = %(tenant)s AND c.id = ANY(%(ids)s)"
+            + (" AND c.document_id = ANY(%(documents)s)" if scope else ""),
+            params,
+        )
+        rows = cursor.fetchall()
+    chunks = []
+    for cid, document_id, ordinal, text, start, end, tokens, breaks, contents, public_id, title in rows:
+        chunk = Chunk(
+            id=cid, tenant_id=tenant.pk, document_id=document_id, ordinal=ordinal, text=text,
+            page_start=start, page_end=end, token_count=tokens, contents=contents,
+            page_breaks=json.loads(breaks) if isinstance(breaks, str) else breaks,
+        )  # fmt: skip
+        chunk.document = Document(id=document_id, tenant_id=tenant.pk, public_id=public_id, title=title)
+        chunks.append(chunk)
+    return chunks
 
 
 def make_hit(chunk: Chunk, score: float, distance: float | None, query: str) -> Hit:

@@ -32,9 +32,8 @@ from docuchat.lib.tokens import count_tokens
 from documents.embeddings import Embeddings
 from documents.models import Document
 from tenants.models import Tenant
-from usage import quotas
+from usage import metering, quotas
 from usage.metering import Kind, cost_of
-from usage.metering import record as meter
 
 __all__ = ["Ask", "Outcome", "Refused", "Regenerate", "Turn"]
 
@@ -362,19 +361,14 @@ def finish(turn: Turn, outcome: Outcome, prompt: Prompt | None) -> Message:
         answer.prompt_tokens, answer.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     metered = dict(turn.caller.metered_to())
     user = metered.pop("user", None)
+    calls: list[metering.Call] = []
+    if turn.query_usage is not None:
+        calls.append((Kind.QUERY_EMBEDDING, turn.query_usage.model, turn.query_usage.tokens, 0))
+    if usage:
+        calls.append((Kind.CHAT, usage.model, usage.prompt_tokens, usage.completion_tokens))
     with quotas.released(turn.reservation), transaction.atomic():  # given back after the usage is recorded
         answer.save()
-        if turn.query_usage is not None:
-            embedded = turn.query_usage
-            meter(
-                turn.tenant, user, Kind.QUERY_EMBEDDING, embedded.model, embedded.tokens, message=answer,
-                **metered,
-            )  # fmt: skip
-        if usage:
-            meter(
-                turn.tenant, user, Kind.CHAT, usage.model, usage.prompt_tokens,
-                usage.completion_tokens, message=answer, **metered,
-            )  # fmt: skip
+        metering.record_calls(turn.tenant, user, calls, message=answer, **metered)
     return answer
 
 

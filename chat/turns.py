@@ -8,9 +8,10 @@
 1. Open, in one trip to a database thread: the caller's access asked of the database, the
    checks, limits and budget, the question and a 'streaming' answer saved (-> Started, sent as
    soon as it is saved); then, in the same trip, retrieval and the prompt (-> Sources).
-2. Stream the answer (-> Delta per piece). Every CHECKPOINT_SECONDS the text so far is saved,
-   from a thread of its own.
-3. Save the answer as it ended and meter the calls to the caller (-> Done, or Failed).
+2. Stream the answer (-> Delta per piece; under load, per COALESCE_SECONDS of pieces). Every
+   CHECKPOINT_SECONDS the text so far is saved, from a thread of its own.
+3. Save the answer as it ended and meter the calls to the caller, from that thread (-> Done, or
+   Failed).
 A refusal in step 1 yields Failed with no answer: nothing was saved, nothing sent to a model.
 
 A door only translates: it never repeats a step. See docs/turns.md.
@@ -52,9 +53,18 @@ UNAVAILABLE = "DocuChat is temporarily unavailable (its database is not answerin
 # first pieces (bench/chat_concurrency.py).
 DB_THREADS = 3
 db_executor = ThreadPoolExecutor(max_workers=DB_THREADS, thread_name_prefix="chat-db")
-# Saving the text of streaming answers so far (service.checkpoint) has a thread of its own, so
-# that it never makes a question wait to be opened.
-checkpoint_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-checkpoint")
+# Under load, a turn's pieces are sent together, at most every COALESCE_SECONDS: with more than
+# COALESCE_STREAMS answers streaming in this process, every piece written on its own (a fragment,
+# a socket write) costs the event loop that also opens the next questions, and a model at 50
+# tokens/s sends a piece every 20 ms. The first piece always goes at once.
+COALESCE_STREAMS = 20
+COALESCE_SECONDS = 0.05
+streaming = 0  # answers streaming in this process now
+# Saving answers, as they stream (service.checkpoint) and when they end (service.finish), has a
+# thread of its own, so that it never makes a question wait to be opened: in a burst, the first
+# answers end while the last questions still wait for the DB_THREADS. One thread, so that an
+# answer's last checkpoint is always written before its final save.
+saves_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-saves")
 
 
 def in_db_thread[T](
@@ -245,11 +255,15 @@ class Turn:
     ) -> AsyncIterator[Event]:
         """Stream the answer's pieces; every CHECKPOINT_SECONDS, save the text so far meanwhile."""
         assert prompt is not None
+        global streaming
         not_covered = service.not_covered_text(turn.assistant)
         pieces = stream_answer(prompt, turn.question.content, turn.answer.model, outcome.usage,
                                not_covered=not_covered)  # fmt: skip
+        if streaming >= COALESCE_STREAMS:
+            pieces = coalesced(pieces, COALESCE_SECONDS)
         saving: asyncio.Future[None] | None = None
         saved_at = time.monotonic()
+        streaming += 1
         try:
             async for piece in pieces:
                 outcome.content += piece
@@ -263,7 +277,7 @@ class Turn:
                     saving is None or saving.done()
                 ):
                     saving = asyncio.ensure_future(
-                        in_db_thread(service.checkpoint, checkpoint_executor)(turn.answer.pk, outcome.content)
+                        in_db_thread(service.checkpoint, saves_executor)(turn.answer.pk, outcome.content)
                     )
                     saved_at = time.monotonic()
         except GenerationError as exc:
@@ -275,6 +289,7 @@ class Turn:
             log.exception("Chat answer %s failed", turn.answer.public_id)
             outcome.status, outcome.error, outcome.code = Message.Status.FAILED, UNEXPECTED, Code.ERROR
         finally:
+            streaming -= 1
             await self._closed(pieces)
             if saving is not None:  # done before the final save, which it must not follow
                 await asyncio.gather(saving, return_exceptions=True)
@@ -293,7 +308,7 @@ class Turn:
 
     async def _save(self, turn: service.Turn, outcome: Outcome, prompt: Prompt | None) -> Message | None:
         """The final save, never cut short; None (and logged) when the database refused it."""
-        saving = asyncio.ensure_future(in_db_thread(service.finish)(turn, outcome, prompt))
+        saving = asyncio.ensure_future(in_db_thread(service.finish, saves_executor)(turn, outcome, prompt))
         await self._settled(saving)
         if saving.exception() is None:
             return saving.result()
@@ -313,6 +328,48 @@ class Turn:
         if answer.status == Message.Status.FAILED:
             return Failed(outcome.code or Code.ERROR, answer.error, answer)
         return Done(answer)
+
+
+async def coalesced(pieces: AsyncIterator[str], seconds: float) -> AsyncIterator[str]:
+    """`pieces`, joined so that at most one is yielded every `seconds`; the first at once, and none
+    held longer than that. The model's errors come through as they are."""
+    source = aiter(pieces)
+    held: list[str] = []
+    sent_at = -seconds
+    following: asyncio.Future[str] | None = None  # the next piece, being awaited
+    try:
+        while True:
+            if held:
+                wait = sent_at + seconds - time.monotonic()
+                if wait > 0:
+                    following = following or asyncio.ensure_future(anext(source))
+                    await asyncio.wait([following], timeout=wait)
+                if not following or not following.done():  # the time is up: send what is held
+                    sent_at = time.monotonic()
+                    yield "".join(held)
+                    held.clear()
+                    continue
+            try:
+                if following is not None:
+                    piece, following = await following, None
+                else:
+                    piece = await anext(source)
+            except StopAsyncIteration:
+                break
+            held.append(piece)
+            if time.monotonic() - sent_at >= seconds:
+                sent_at = time.monotonic()
+                yield "".join(held)
+                held.clear()
+        if held:
+            yield "".join(held)
+    finally:
+        if following is not None and not following.done():
+            following.cancel()
+            await asyncio.gather(following, return_exceptions=True)
+        aclose = getattr(source, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def drive(turn: Turn, render: Callable[[Event], Awaitable[None]]) -> None:

@@ -93,7 +93,7 @@ def insert(store: VectorStore, rows: Iterable[tuple[int, int, int, Sequence[floa
 
     Returns how many were new. The caller makes sure the chunks exist (see the module's docstring).
     """
-    values = [(t, c, d, _literal(v)) for t, c, d, v in rows]
+    values = [(t, c, d, literal(v)) for t, c, d, v in rows]
     if not values:
         return 0
     written = 0
@@ -127,7 +127,7 @@ def nearest(
     The tenant is a literal in the query (psycopg binds on the client), so PostgreSQL prunes the
     other 63 partitions when it plans.
     """
-    params: dict[str, Any] = {"vector": _literal(vector), "tenant": tenant_id, "limit": limit}
+    params: dict[str, Any] = {"vector": literal(vector), "tenant": tenant_id, "limit": limit}
     if documents:
         params["documents"] = list(documents)
     with connection.cursor() as cursor:
@@ -136,7 +136,7 @@ def nearest(
 
 
 def explain(store: VectorStore, tenant_id: int, vector: Sequence[float], limit: int) -> str:
-    params = {"vector": _literal(vector), "tenant": tenant_id, "limit": limit}
+    params = {"vector": literal(vector), "tenant": tenant_id, "limit": limit}
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + nearest_sql(store, documents=False), params)
         return "\n".join(row[0] for row in cursor.fetchall())
@@ -174,7 +174,7 @@ def dimensions_in_database(store: VectorStore) -> int | None:
     return row[0] if row else None
 
 
-def _literal(vector: Sequence[float]) -> str:
+def literal(vector: Sequence[float]) -> str:
     return "[" + ",".join(repr(float(x)) for x in vector) + "]"
 
 

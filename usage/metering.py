@@ -1,5 +1,6 @@
 """Metering: the one write path for usage records, and the price table."""
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -58,3 +59,41 @@ def record(
         quotas.add_used(tenant.id, usage.user_id, usage.total_tokens, usage.cost, subject)
         quotas.warn_if_near_limit(tenant)
     return usage
+
+
+Call = tuple[UsageRecord.Kind, str, int, int]  # kind, model, prompt tokens, completion tokens
+
+
+def record_calls(tenant: Tenant, user: Any, calls: Sequence[Call], **links: Any) -> list[UsageRecord]:
+    """Several model calls made for one thing (a chat answer: its question's embedding and its
+    completion), recorded as `record` records each, in one INSERT and one count on each meter.
+
+    Inside a caller's transaction it adds no savepoint of its own (two round trips): an error
+    here fails the caller's whole transaction instead.
+    """
+    if not calls:
+        return []
+    person = user if getattr(user, "pk", None) else None
+    with transaction.atomic(savepoint=False):
+        usages = UsageRecord.objects.bulk_create(
+            [
+                UsageRecord(
+                    tenant=tenant,
+                    tenant_slug=tenant.slug,
+                    user=person,
+                    kind=kind,
+                    model=model,
+                    prompt_tokens=prompt,
+                    completion_tokens=completion,
+                    cost=cost_of(model, prompt, completion),
+                    **links,
+                )
+                for kind, model, prompt, completion in calls
+            ]
+        )
+        first = usages[0]
+        subject = next(((scope, getattr(first, f)) for f, scope in SUBJECTS if getattr(first, f)), None)
+        tokens = sum(u.total_tokens for u in usages)
+        quotas.add_used(tenant.id, first.user_id, tokens, sum((u.cost for u in usages), Decimal(0)), subject)
+        quotas.warn_if_near_limit(tenant)
+    return usages
