@@ -62,6 +62,11 @@ class Document(models.Model):
     queued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The API key it was uploaded (or sent again) with, when that asked for the run: its embedding
+    # tokens are metered to the key too, within the key's own budget (api/models.py).
+    queued_by_key = models.ForeignKey(
+        "api.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # The lease of the run that holds this document while it is processing (see documents/recovery.py):
     # the worker renews lease_expires while it is alive, and writes only while lease_token is its own.
     lease_token = models.UUIDField(null=True, blank=True, editable=False)

@@ -137,3 +137,48 @@ def test_a_key_limited_to_an_assistant_sees_only_its_documents(cast: Cast, make_
     client = KeyClient(make_key(cast.acme, ["documents:read"], assistant=assistant))
     assert [d["title"] for d in client.get(URL).json()["items"]] == ["Mine"]
     assert client.get(f"{URL}/{other.public_id}").status_code == 404
+
+
+def test_it_meters_the_embedding_of_an_uploaded_document_to_the_key(writer: KeyClient, cast: Cast) -> None:
+    from api.models import ApiKey
+    from documents import pipeline
+    from usage.models import UsageRecord
+
+    writer.post(URL, {"file": pdf("manual.pdf", pdfs.text_pdf(2))})
+    document = Document.objects.get()
+    assert document.queued_by_key == ApiKey.objects.get() and document.uploaded_by is None
+    pipeline.ingest(document.pk)
+    record = UsageRecord.objects.get(kind="document_embedding")
+    assert record.api_key == document.queued_by_key and record.document == document and record.user is None
+    assert record.prompt_tokens > 0 and record.tenant == cast.acme
+
+
+def test_it_meters_a_retry_to_the_key_that_sent_the_file_again(cast: Cast, make_key: MakeKey) -> None:
+    from documents import pipeline
+    from usage.models import UsageRecord
+
+    data = pdfs.text_pdf(2)
+    first = KeyClient(make_key(cast.acme, ["documents:write"]))
+    first.post(URL, {"file": pdf("manual.pdf", data)})
+    Document.objects.update(status=Document.Status.FAILED)
+    second_secret = make_key(cast.acme, ["documents:write"])
+    response = KeyClient(second_secret).post(URL, {"file": pdf("manual.pdf", data)})
+    assert response.status_code == 202, response.content
+    document = Document.objects.get()
+    pipeline.ingest(document.pk)
+    record = UsageRecord.objects.get(kind="document_embedding")
+    assert record.api_key is not None and record.api_key.prefix == second_secret[:12]
+
+
+def test_an_upload_waits_when_it_would_exceed_the_keys_monthly_budget(writer: KeyClient, cast: Cast) -> None:
+    from api.models import ApiKey
+    from documents import pipeline
+    from usage.models import UsageRecord
+
+    ApiKey.objects.update(monthly_tokens=5)
+    writer.post(URL, {"file": pdf("manual.pdf", pdfs.text_pdf(3))})
+    document = Document.objects.get()
+    pipeline.ingest(document.pk)
+    document.refresh_from_db()
+    assert document.status == Document.Status.QUEUED and "API key's monthly budget" in document.error
+    assert not UsageRecord.objects.exists()  # nothing paid for
