@@ -1,7 +1,10 @@
+from datetime import datetime, time
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from api.models import Scope
 from api.routes.assistants import ORIGIN
@@ -27,6 +30,19 @@ class KeyForm(forms.Form):
         help_text="One per line, like https://app.example.com. Empty: no browser page may use the key.",
     )  # fmt: skip
 
+    expires = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Expires on", help_text="Optional. The key stops working when this day begins; empty: never.",
+    )  # fmt: skip
+    monthly_tokens = forms.IntegerField(
+        required=False, min_value=1, label="Monthly token budget",
+        help_text="Optional: the most tokens its questions and uploads may use in a calendar month.",
+    )  # fmt: skip
+    monthly_cost = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_digits=12, decimal_places=2,
+        label="Monthly cost budget (USD)", help_text="Optional. Both budgets are inside the workspace's.",
+    )  # fmt: skip
+
     def __init__(self, *args: Any, tenant: Tenant, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["assistant"].queryset = Assistant.objects.filter(tenant=tenant)
@@ -40,6 +56,14 @@ class KeyForm(forms.Form):
                     f"“{origin[:100]}” is not an origin like https://app.example.com."
                 )
         return origins
+
+    def clean_expires(self) -> datetime | None:
+        day = self.cleaned_data["expires"]
+        if day is None:
+            return None
+        if day <= timezone.localdate():
+            raise forms.ValidationError("Choose a day after today.")
+        return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class RotateForm(forms.Form):

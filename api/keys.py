@@ -49,8 +49,21 @@ def create(tenant: Tenant, actor: Any, name: str, scopes: list[str], **fields: A
             secret_hash=digest(secret), created_by=actor if getattr(actor, "pk", None) else None,
             **fields,
         )  # fmt: skip
-        audit.record(tenant, actor, audit.Action.API_KEY_CREATED, key.name, key=key.prefix, scopes=key.scopes)
+        audit.record(tenant, actor, audit.Action.API_KEY_CREATED, key.name, **settings_of(key))
     return Issued(key, secret)
+
+
+def settings_of(key: ApiKey) -> dict[str, Any]:
+    """What the audit log says of a new key: its prefix, scopes and whatever limits it has."""
+    found = {
+        "key": key.prefix, "scopes": key.scopes, "rate_per_minute": key.rate_per_minute,
+        "assistant": key.assistant.name if key.assistant else None,
+        "expires": key.expires.isoformat(timespec="minutes") if key.expires else None,
+        "monthly_tokens": key.monthly_tokens,
+        "monthly_cost": str(key.monthly_cost) if key.monthly_cost is not None else None,
+        "allowed_origins": key.allowed_origins or None,
+    }  # fmt: skip
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def rotate(key: ApiKey, actor: Any, grace_hours: float | None = None) -> Issued:

@@ -16,7 +16,10 @@ from api.forms import KeyForm, RotateForm
 from api.models import ApiKey
 from tenants import permissions
 from tenants.http import TenantRequest
+from tenants.models import AuditEntry
 from tenants.permissions import MANAGERS_ONLY, require
+
+HISTORY = 10  # key changes shown on the page; the audit log has them all
 
 
 def _keys(request: TenantRequest) -> QuerySet[ApiKey]:
@@ -28,8 +31,17 @@ def get_key(request: TenantRequest, public_id: UUID) -> ApiKey:
     return get_object_or_404(_keys(request), public_id=public_id)
 
 
+def _history(request: TenantRequest) -> QuerySet[AuditEntry]:
+    """The workspace's last key changes (creation, rotation, revocation), from its audit log."""
+    entries = AuditEntry.objects.filter(tenant=request.tenant, action__startswith="api_key.")
+    return entries.order_by("-created", "-pk")[:HISTORY]
+
+
 def _page(request: TenantRequest, form: KeyForm, *, secret: str = "", status: int = 200) -> HttpResponse:
-    context = {"keys": _keys(request), "form": form, "rotate_form": RotateForm(), "secret": secret}
+    context = {
+        "keys": _keys(request), "form": form, "rotate_form": RotateForm(), "secret": secret,
+        "history": _history(request),
+    }  # fmt: skip
     return render(request, "api/keys.html", context, status=status)
 
 
@@ -45,6 +57,7 @@ def index(request: TenantRequest) -> HttpResponse:
     issued = keys.create(
         request.tenant, request.user, data["name"], data["scopes"], assistant=data["assistant"],
         rate_per_minute=data["rate_per_minute"], allowed_origins=data["allowed_origins"],
+        expires=data["expires"], monthly_tokens=data["monthly_tokens"], monthly_cost=data["monthly_cost"],
     )  # fmt: skip
     messages.success(request, f"Created {issued.key.name}. Copy the key now: it is shown only once.")
     return _page(request, KeyForm(tenant=request.tenant), secret=issued.secret)

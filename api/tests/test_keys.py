@@ -111,6 +111,57 @@ class TestKeysPage:
         client.post(f"{self.url}{issued.key.public_id}/revoke/")
         assert KeyClient(new).get(USAGE).status_code == 401
 
+    def test_it_sets_an_expiry_and_a_budget_and_shows_them(self, cast: Cast) -> None:
+        client = Client()
+        client.force_login(cast.owner)
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        form = {
+            "name": "Temp", "scopes": ["usage:read"], "rate_per_minute": 30, "expires": str(tomorrow),
+            "monthly_tokens": 50000, "monthly_cost": "2.50",
+        }  # fmt: skip
+        page = client.post(self.url, form)
+        secret = page.text.split("data-secret>")[1].split("<")[0]
+        key = ApiKey.objects.get()
+        assert key.expires is not None and timezone.localtime(key.expires).date() == tomorrow
+        assert (key.rate_per_minute, key.monthly_tokens, str(key.monthly_cost)) == (30, 50000, "2.50")
+        listing = client.get(self.url).text
+        assert f"{tomorrow:%Y-%m-%d} 00:00" in listing
+        assert "30 requests/min; 50000 tokens/month; $2.50/month" in listing
+        assert KeyClient(secret).get(USAGE).status_code == 200
+        with time_machine.travel(key.expires + timedelta(seconds=1)):
+            response = KeyClient(secret).get(USAGE)
+            assert response.status_code == 401 and response.json()["code"] == "invalid_key"
+            assert "expired" in client.get(self.url).text
+        entry = AuditEntry.objects.get(action="api_key.created")
+        assert entry.details["expires"].startswith(str(tomorrow)) and entry.details["monthly_tokens"] == 50000
+
+    def test_it_refuses_an_expiry_in_the_past(self, cast: Cast) -> None:
+        client = Client()
+        client.force_login(cast.owner)
+        form = {
+            "name": "Old",
+            "scopes": ["chat"],
+            "rate_per_minute": 60,
+            "expires": str(timezone.localdate()),
+        }
+        page = client.post(self.url, form)
+        assert page.status_code == 400 and "Choose a day after today." in page.text
+        assert not ApiKey.objects.exists()
+
+    def test_it_shows_who_created_rotated_and_revoked_keys(self, cast: Cast) -> None:
+        issued = keys.create(cast.acme, cast.owner, "CI", ["usage:read"])
+        keys.rotate(issued.key, cast.member, 1)  # an actor of the log, not a permission check
+        keys.revoke(issued.key, cast.owner)
+        keys.create(cast.globex, cast.other, "Globex secret key", ["chat"])
+        client = Client()
+        client.force_login(cast.owner)
+        page = client.get(self.url).text
+        history = page.split('id="key-history"')[1]
+        assert history.count('data-action="api_key.') == 3
+        for label in ("API key created", "API key rotated", "API key revoked", cast.member.email):
+            assert label in history
+        assert "Globex secret key" not in page
+
     def test_it_refuses_members_and_hides_keys_from_other_workspaces(self, cast: Cast) -> None:
         issued = keys.create(cast.acme, None, "CI", ["usage:read"])
         member = Client()
