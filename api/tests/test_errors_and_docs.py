@@ -7,6 +7,7 @@ from asgiref.sync import async_to_sync
 from django.utils import timezone
 
 from api.tests.conftest import KeyClient, MakeKey
+from chat.tests.fake_llm import FakeLLM
 from docuchat.testing import Cast
 from usage import metering
 from usage.models import UsageRecord
@@ -125,3 +126,55 @@ def test_cors_is_off_unless_the_key_lists_the_origin(cast: Cast, make_key: MakeK
     assert "Authorization" in answered["Access-Control-Allow-Headers"]
     other = plain.options("/api/v1/chat", headers={**preflight, "Origin": "https://evil.test"})
     assert "Access-Control-Allow-Origin" not in other
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cors_answers_the_chat_routes_only_for_the_keys_own_origins(
+    cast: Cast, make_key: MakeKey, llm: FakeLLM
+) -> None:
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    from assistants.models import Assistant
+    from chat.tests.factories import make_document
+
+    make_document(cast.acme, "Handbook", ["Refund policy: returns within 30 days get a full refund."])
+    listed = make_key(cast.acme, ["chat"], allowed_origins=["https://app.acme.test"])
+    make_key(cast.globex, ["chat"], allowed_origins=["https://app.globex.test"])
+    model = str(Assistant.objects.get(tenant=cast.acme).public_id)
+    question = {"question": "What is the refund policy?"}
+    completion = {"model": model, "messages": [{"role": "user", "content": "What is the refund policy?"}]}
+    calls = [
+        ("/api/v1/chat", question), ("/api/v1/chat", {**question, "stream": True}),
+        ("/api/v1/openai/chat/completions", completion),
+        ("/api/v1/openai/chat/completions", {**completion, "stream": True}),
+    ]  # fmt: skip
+
+    async def allowed(path: str, body: dict, origin: str) -> str | None:
+        headers = {"Authorization": f"Bearer {listed}", "Origin": origin}
+        response = await AsyncClient().post(path, body, content_type="application/json", headers=headers)
+        if response.streaming:
+            [part async for part in response.streaming_content]
+        assert response.status_code == 200 and "Origin" in response["Vary"]
+        return response.get("Access-Control-Allow-Origin")
+
+    for path, body in calls:
+        assert async_to_sync(allowed)(path, body, "https://app.acme.test") == "https://app.acme.test"
+        assert async_to_sync(allowed)(path, body, "https://app.globex.test") is None  # another workspace's
+
+
+def test_a_preflight_is_refused_for_origins_only_revoked_or_expired_keys_list(cast: Cast) -> None:
+    from django.test import Client
+
+    from api import keys
+
+    revoked = keys.create(cast.acme, None, "Old", ["chat"], allowed_origins=["https://old.test"])
+    keys.revoke(revoked.key, None)
+    keys.create(
+        cast.acme, None, "Expired", ["chat"], allowed_origins=["https://gone.test"],
+        expires=timezone.now() - timedelta(minutes=1),
+    )  # fmt: skip
+    for origin in ("https://old.test", "https://gone.test"):
+        headers = {"Origin": origin, "Access-Control-Request-Method": "POST"}
+        answered = Client().options("/api/v1/chat", headers=headers)
+        assert answered.status_code == 204 and "Access-Control-Allow-Origin" not in answered
