@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,3 +159,18 @@ def test_it_cancels_the_model_request_when_an_openai_stream_is_closed(
     wait_for(lambda: live_llm.chats and live_llm.chats[0].aborted)
     wait_for(lambda: Message.objects.filter(role="assistant").exclude(status="streaming").exists())
     assert Message.objects.get(role="assistant").status == Message.Status.CANCELLED
+
+
+def test_the_readmes_openai_example_runs(
+    server: LiveApp, cast: Cast, make_key: MakeKey, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from api.tests.test_readme import api_section
+
+    [example] = re.findall(r"```python\n(.*?)```", api_section(), re.S)
+    example = example.replace('"dck_..."', repr(make_key(cast.acme, ["chat"])))
+    example = example.replace("http://127.0.0.1:8000", server.url)
+    exec(compile(example, "README.md", "exec"), {})  # noqa: S102  (our own README's example)
+    printed = capsys.readouterr().out
+    answered, streamed = printed.split("\n", 1)
+    assert answered.startswith("The answer is in the handbook [1]. [{'n': 1,") and "'Handbook'" in answered
+    assert streamed.strip()  # the streamed answer, piece by piece
