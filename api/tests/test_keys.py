@@ -189,3 +189,20 @@ def test_the_usage_page_shows_a_keys_usage_on_its_own_line(cast: Cast) -> None:
     page = client.get("/t/acme/usage/").text
     assert f"API key: Help desk <code>{issued.key.prefix}…</code>" in page
     assert "member@acme.test" in page
+
+
+def test_the_conversations_inbox_labels_an_api_keys_conversations(cast: Cast) -> None:
+    from chat.models import ChatSession
+
+    issued = keys.create(cast.acme, None, "Help desk", ["chat"])
+    ours = ChatSession.objects.create(tenant=cast.acme, api_key=issued.key, title="Asked by the help desk")
+    theirs_key = keys.create(cast.globex, None, "Globex bot", ["chat"]).key
+    theirs = ChatSession.objects.create(tenant=cast.globex, api_key=theirs_key, title="Globex API chat")
+    owner = Client()
+    owner.force_login(cast.owner)
+    listing = owner.get("/t/acme/conversations/").text
+    assert "Asked by the help desk" in listing and "API key: Help desk" in listing
+    assert "Globex" not in listing
+    transcript = owner.get(f"/t/acme/conversations/{ours.public_id}/").text
+    assert f"API key: Help desk <code>{issued.key.prefix}…</code>" in transcript
+    assert owner.get(f"/t/acme/conversations/{theirs.public_id}/").status_code == 404
