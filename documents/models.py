@@ -43,6 +43,10 @@ class Document(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Or the API key it was uploaded with (api/routes/documents.py).
+    uploaded_by_key = models.ForeignKey(
+        "api.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     title = models.CharField(max_length=255)
     original_name = models.CharField(max_length=255, blank=True)
     file = models.FileField(upload_to=upload_path, max_length=255)

@@ -129,6 +129,7 @@ def accept(
     document = Document(
         tenant=tenant,
         uploaded_by=user,
+        uploaded_by_key=key,
         queued_by=user,
         queued_by_key=key,
         title=title.strip()[:255] or title_from(name),
@@ -191,6 +192,7 @@ def _store(document: Document, upload: File, user: Any) -> Outcome:
                 document=str(document.public_id),
                 size_bytes=document.size_bytes,
                 pages=document.page_count,
+                **({"api_key": document.uploaded_by_key.prefix} if document.uploaded_by_key else {}),
             )
     except IntegrityError:
         # The same file arrived twice at once: the other request stored it first.

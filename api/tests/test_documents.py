@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from api.tests.conftest import KeyClient, MakeKey
@@ -9,6 +10,7 @@ from chat.tests.factories import make_document
 from docuchat.testing import Cast
 from documents.models import Document
 from documents.tests import pdfs
+from tenants.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/documents"
@@ -146,7 +148,12 @@ def test_it_meters_the_embedding_of_an_uploaded_document_to_the_key(writer: KeyC
 
     writer.post(URL, {"file": pdf("manual.pdf", pdfs.text_pdf(2))})
     document = Document.objects.get()
-    assert document.queued_by_key == ApiKey.objects.get() and document.uploaded_by is None
+    key = ApiKey.objects.get()
+    assert document.queued_by_key == document.uploaded_by_key == key and document.uploaded_by is None
+    assert AuditEntry.objects.get(action="document.uploaded").details["api_key"] == key.prefix
+    owner = Client()
+    owner.force_login(cast.owner)
+    assert "with the API key Test key" in owner.get(f"/t/acme/documents/{document.public_id}/").text
     pipeline.ingest(document.pk)
     record = UsageRecord.objects.get(kind="document_embedding")
     assert record.api_key == document.queued_by_key and record.document == document and record.user is None
