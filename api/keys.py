@@ -81,6 +81,26 @@ def rotate(key: ApiKey, actor: Any, grace_hours: float | None = None) -> Issued:
     return Issued(key, secret)
 
 
+LIMITS = ("rate_per_minute", "expires", "monthly_tokens", "monthly_cost", "allowed_origins")
+
+
+def change(key: ApiKey, actor: Any, **fields: Any) -> list[str]:
+    """Change a key's limits, expiry or origins (LIMITS); audited. Returns what changed."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        before = settings_of(key)
+        for name in LIMITS:
+            if name in fields:
+                setattr(key, name, fields[name])
+        key.save(update_fields=[name for name in LIMITS if name in fields])
+        after = settings_of(key)
+        changed = [name for name in LIMITS if before.get(name) != after.get(name)]
+        if changed:
+            shown = {name: f"{before.get(name, '—')} → {after.get(name, '—')}" for name in changed}
+            audit.record(key.tenant, actor, audit.Action.API_KEY_CHANGED, key.name, key=key.prefix, **shown)
+    return changed
+
+
 def revoke(key: ApiKey, actor: Any) -> bool:
     """Revoke at once (the old secret of a rotation too). False if it already was."""
     with transaction.atomic():

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api import keys
-from api.forms import KeyForm, RotateForm
+from api.forms import KeyForm, LimitsForm, RotateForm
 from api.models import ApiKey
 from tenants import permissions
 from tenants.http import TenantRequest
@@ -91,4 +91,23 @@ def revoke(request: TenantRequest, public_id: UUID) -> HttpResponse:
         messages.success(request, f"Revoked {key.name}. It stopped working at once.")
     else:
         messages.info(request, f"{key.name} was already revoked.")
+    return redirect("apikeys:keys", tenant_slug=request.tenant.slug)
+
+
+@require_POST
+@require(permissions.can_manage_settings, MANAGERS_ONLY)
+def limits(request: TenantRequest, public_id: UUID) -> HttpResponse:
+    """Change a usable key's rate limit, budgets, expiry or browser origins."""
+    key = get_key(request, public_id)
+    form = LimitsForm(request.POST)
+    if not key.usable():
+        messages.error(request, f"{key.name} is revoked or expired; create a new key instead.")
+    elif not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{key.name} was not changed: {label}: {errors[0]}" if label else errors[0])
+    elif keys.change(key, request.user, **{name: form.cleaned_data[name] for name in keys.LIMITS}):
+        messages.success(request, f"Changed {key.name}'s limits. They apply from its next request.")
+    else:
+        messages.info(request, f"{key.name} already had these limits.")
     return redirect("apikeys:keys", tenant_slug=request.tenant.slug)

@@ -206,3 +206,54 @@ def test_the_conversations_inbox_labels_an_api_keys_conversations(cast: Cast) ->
     transcript = owner.get(f"/t/acme/conversations/{ours.public_id}/").text
     assert f"API key: Help desk <code>{issued.key.prefix}…</code>" in transcript
     assert owner.get(f"/t/acme/conversations/{theirs.public_id}/").status_code == 404
+
+
+class TestChangingLimits:
+    url = "/t/acme/api-keys/"
+
+    def test_it_changes_a_keys_limits_expiry_and_origins_audited(self, cast: Cast) -> None:
+        issued = keys.create(cast.acme, cast.owner, "CI", ["usage:read"], allowed_origins=["https://a.test"])
+        client = Client()
+        client.force_login(cast.owner)
+        page = client.get(self.url).text
+        assert 'value="60"' in page and "https://a.test\n</textarea>" in page  # the form shows what it has
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        form = {
+            "rate_per_minute": 5, "expires": str(tomorrow), "monthly_tokens": "", "monthly_cost": "1.25",
+            "allowed_origins": "https://a.test\nhttps://b.test/",
+        }  # fmt: skip
+        page = client.post(f"{self.url}{issued.key.public_id}/limits/", form, follow=True).text
+        assert "Changed CI&#x27;s limits" in page
+        key = ApiKey.objects.get()
+        assert (key.rate_per_minute, key.monthly_tokens, str(key.monthly_cost)) == (5, None, "1.25")
+        assert key.allowed_origins == ["https://a.test", "https://b.test"]
+        assert timezone.localtime(key.expires).date() == tomorrow
+        entry = AuditEntry.objects.get(action="api_key.changed")
+        assert entry.actor == cast.owner and entry.details["rate_per_minute"] == "60 → 5"
+        assert set(entry.details) == {"key", "rate_per_minute", "expires", "monthly_cost", "allowed_origins"}
+        with time_machine.travel(key.expires + timedelta(seconds=1)):
+            assert KeyClient(issued.secret).get(USAGE).status_code == 401
+
+    def test_it_refuses_bad_limits_and_changes_nothing(self, cast: Cast) -> None:
+        issued = keys.create(cast.acme, None, "CI", ["usage:read"])
+        client = Client()
+        client.force_login(cast.owner)
+        bad = {"rate_per_minute": 0, "allowed_origins": ""}
+        page = client.post(f"{self.url}{issued.key.public_id}/limits/", bad, follow=True).text
+        assert "CI was not changed: Requests per minute:" in page
+        past = {"rate_per_minute": 10, "expires": str(timezone.localdate()), "allowed_origins": ""}
+        page = client.post(f"{self.url}{issued.key.public_id}/limits/", past, follow=True).text
+        assert "Choose a day after today." in page
+        assert ApiKey.objects.get().rate_per_minute == 60 and ApiKey.objects.get().expires is None
+        assert not AuditEntry.objects.filter(action="api_key.changed").exists()
+
+    def test_only_managers_of_the_keys_workspace_change_it(self, cast: Cast) -> None:
+        issued = keys.create(cast.acme, None, "CI", ["usage:read"])
+        form = {"rate_per_minute": 1, "allowed_origins": ""}
+        member = Client()
+        member.force_login(cast.member)
+        assert member.post(f"{self.url}{issued.key.public_id}/limits/", form).status_code == 403
+        other = Client()
+        other.force_login(cast.other)
+        assert other.post(f"/t/globex/api-keys/{issued.key.public_id}/limits/", form).status_code == 404
+        assert ApiKey.objects.get().rate_per_minute == 60
