@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import SHOWN, ApiKey, Scope, digest, new_secret
+from documents import queueing
 from tenants import audit
 from tenants.models import Tenant
 
@@ -98,6 +99,9 @@ def change(key: ApiKey, actor: Any, **fields: Any) -> list[str]:
         if changed:
             shown = {name: f"{before.get(name, '—')} → {after.get(name, '—')}" for name in changed}
             audit.record(key.tenant, actor, audit.Action.API_KEY_CHANGED, key.name, key=key.prefix, **shown)
+        if {"monthly_tokens", "monthly_cost"} & set(changed):
+            # Its uploads waiting for its budget try again (each run checks the budget first).
+            queueing.resume_waiting(key.tenant)
     return changed
 
 

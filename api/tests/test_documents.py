@@ -177,7 +177,9 @@ def test_it_meters_a_retry_to_the_key_that_sent_the_file_again(cast: Cast, make_
     assert record.api_key is not None and record.api_key.prefix == second_secret[:12]
 
 
-def test_an_upload_waits_when_it_would_exceed_the_keys_monthly_budget(writer: KeyClient, cast: Cast) -> None:
+def test_an_upload_waits_for_the_keys_monthly_budget_and_resumes_when_it_is_raised(
+    writer: KeyClient, cast: Cast, django_capture_on_commit_callbacks
+) -> None:
     from api.models import ApiKey
     from documents import pipeline
     from usage.models import UsageRecord
@@ -189,3 +191,14 @@ def test_an_upload_waits_when_it_would_exceed_the_keys_monthly_budget(writer: Ke
     document.refresh_from_db()
     assert document.status == Document.Status.QUEUED and "API key's monthly budget" in document.error
     assert not UsageRecord.objects.exists()  # nothing paid for
+    from django.tasks import task_backends
+
+    from api import keys
+
+    with django_capture_on_commit_callbacks(execute=True):
+        keys.change(ApiKey.objects.get(), cast.owner, monthly_tokens=1_000_000)
+    assert document.pk in [
+        r.args[0] for r in task_backends["default"].results if r.task.name == "ingest_document"
+    ]
+    assert pipeline.ingest(document.pk).status == Document.Status.READY
+    assert UsageRecord.objects.get().api_key == ApiKey.objects.get()
