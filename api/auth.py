@@ -8,7 +8,9 @@ without `scope` 403 naming it, a key over its rate limit 429. The route then fin
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja.security import HttpBearer
 
 from api import keys
@@ -125,7 +127,8 @@ class CorsMiddleware:
     def preflight(self, origin: str) -> HttpResponse:
         response = HttpResponse(status=204)
         response["Vary"] = "Origin"
-        listed = ApiKey.objects.filter(allowed_origins__contains=[origin], revoked__isnull=True).exists()
+        usable = Q(revoked__isnull=True) & (Q(expires__isnull=True) | Q(expires__gt=timezone.now()))
+        listed = ApiKey.objects.filter(usable, allowed_origins__contains=[origin]).exists()
         if listed:
             response["Access-Control-Allow-Origin"] = origin
             response["Access-Control-Allow-Methods"] = self.METHODS

@@ -14,7 +14,6 @@ from api.models import ApiKey, Scope
 from chat.callers import AssistantConfig, Caller, Code, Refused, allowed_by_rate_limit
 from chat.directory import directory
 from chat.models import ChatSession
-from usage.models import Meter
 from usage.quotas import Budget
 
 
@@ -74,18 +73,7 @@ class ApiKeyCaller(Caller):
             )
 
     def budgets(self) -> Sequence[Budget]:
-        key = self.key
-        if key.monthly_tokens is None and key.monthly_cost is None:
-            return ()
-        return [
-            Budget(
-                Meter.Scope.KEY_MONTH,
-                key.pk,
-                key.monthly_tokens,
-                key.monthly_cost,
-                "API key's monthly budget",
-            )
-        ]
+        return self.key.budgets()
 
     def metered_to(self) -> dict[str, Any]:
         return {"api_key_id": self.key_id}

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import SHOWN, ApiKey, Scope, digest, new_secret
+from documents import queueing
 from tenants import audit
 from tenants.models import Tenant
 
@@ -49,8 +50,21 @@ def create(tenant: Tenant, actor: Any, name: str, scopes: list[str], **fields: A
             secret_hash=digest(secret), created_by=actor if getattr(actor, "pk", None) else None,
             **fields,
         )  # fmt: skip
-        audit.record(tenant, actor, audit.Action.API_KEY_CREATED, key.name, key=key.prefix, scopes=key.scopes)
+        audit.record(tenant, actor, audit.Action.API_KEY_CREATED, key.name, **settings_of(key))
     return Issued(key, secret)
+
+
+def settings_of(key: ApiKey) -> dict[str, Any]:
+    """What the audit log says of a new key: its prefix, scopes and whatever limits it has."""
+    found = {
+        "key": key.prefix, "scopes": key.scopes, "rate_per_minute": key.rate_per_minute,
+        "assistant": key.assistant.name if key.assistant else None,
+        "expires": key.expires.isoformat(timespec="minutes") if key.expires else None,
+        "monthly_tokens": key.monthly_tokens,
+        "monthly_cost": str(key.monthly_cost) if key.monthly_cost is not None else None,
+        "allowed_origins": key.allowed_origins or None,
+    }  # fmt: skip
+    return {name: value for name, value in found.items() if value is not None}
 
 
 def rotate(key: ApiKey, actor: Any, grace_hours: float | None = None) -> Issued:
@@ -66,6 +80,29 @@ def rotate(key: ApiKey, actor: Any, grace_hours: float | None = None) -> Issued:
             key.tenant, actor, audit.Action.API_KEY_ROTATED, key.name, key=key.prefix, grace_hours=hours
         )
     return Issued(key, secret)
+
+
+LIMITS = ("rate_per_minute", "expires", "monthly_tokens", "monthly_cost", "allowed_origins")
+
+
+def change(key: ApiKey, actor: Any, **fields: Any) -> list[str]:
+    """Change a key's limits, expiry or origins (LIMITS); audited. Returns what changed."""
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        before = settings_of(key)
+        for name in LIMITS:
+            if name in fields:
+                setattr(key, name, fields[name])
+        key.save(update_fields=[name for name in LIMITS if name in fields])
+        after = settings_of(key)
+        changed = [name for name in LIMITS if before.get(name) != after.get(name)]
+        if changed:
+            shown = {name: f"{before.get(name, '—')} → {after.get(name, '—')}" for name in changed}
+            audit.record(key.tenant, actor, audit.Action.API_KEY_CHANGED, key.name, key=key.prefix, **shown)
+        if {"monthly_tokens", "monthly_cost"} & set(changed):
+            # Its uploads waiting for its budget try again (each run checks the budget first).
+            queueing.resume_waiting(key.tenant)
+    return changed
 
 
 def revoke(key: ApiKey, actor: Any) -> bool:

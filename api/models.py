@@ -15,6 +15,8 @@ from django.db import models
 from django.utils import timezone
 
 from tenants.models import Tenant
+from usage.models import Meter
+from usage.quotas import Budget
 
 PREFIX = "dck_"
 SHOWN = 12  # characters of the key kept in the clear: "dck_" and 8 more
@@ -84,6 +86,20 @@ class ApiKey(models.Model):
     def usable(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.revoked is None and (self.expires is None or self.expires > now)
+
+    def budgets(self) -> list[Budget]:
+        """Its own monthly budget, inside the workspace's, for its questions and its uploads."""
+        if self.monthly_tokens is None and self.monthly_cost is None:
+            return []
+        return [
+            Budget(
+                Meter.Scope.KEY_MONTH,
+                self.pk,
+                self.monthly_tokens,
+                self.monthly_cost,
+                "API key's monthly budget",
+            )
+        ]
 
     @property
     def in_grace(self) -> bool:

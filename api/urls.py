@@ -22,4 +22,5 @@ keys_patterns = [
     path("", views.index, name="keys"),
     path("<uuid:public_id>/rotate/", views.rotate, name="rotate"),
     path("<uuid:public_id>/revoke/", views.revoke, name="revoke"),
+    path("<uuid:public_id>/limits/", views.limits, name="limits"),
 ]

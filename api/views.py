@@ -12,11 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from api import keys
-from api.forms import KeyForm, RotateForm
+from api.forms import KeyForm, LimitsForm, RotateForm
 from api.models import ApiKey
 from tenants import permissions
 from tenants.http import TenantRequest
+from tenants.models import AuditEntry
 from tenants.permissions import MANAGERS_ONLY, require
+
+HISTORY = 10  # key changes shown on the page; the audit log has them all
 
 
 def _keys(request: TenantRequest) -> QuerySet[ApiKey]:
@@ -28,8 +31,17 @@ def get_key(request: TenantRequest, public_id: UUID) -> ApiKey:
     return get_object_or_404(_keys(request), public_id=public_id)
 
 
+def _history(request: TenantRequest) -> QuerySet[AuditEntry]:
+    """The workspace's last key changes (creation, rotation, revocation), from its audit log."""
+    entries = AuditEntry.objects.filter(tenant=request.tenant, action__startswith="api_key.")
+    return entries.order_by("-created", "-pk")[:HISTORY]
+
+
 def _page(request: TenantRequest, form: KeyForm, *, secret: str = "", status: int = 200) -> HttpResponse:
-    context = {"keys": _keys(request), "form": form, "rotate_form": RotateForm(), "secret": secret}
+    context = {
+        "keys": _keys(request), "form": form, "rotate_form": RotateForm(), "secret": secret,
+        "history": _history(request),
+    }  # fmt: skip
     return render(request, "api/keys.html", context, status=status)
 
 
@@ -45,6 +57,7 @@ def index(request: TenantRequest) -> HttpResponse:
     issued = keys.create(
         request.tenant, request.user, data["name"], data["scopes"], assistant=data["assistant"],
         rate_per_minute=data["rate_per_minute"], allowed_origins=data["allowed_origins"],
+        expires=data["expires"], monthly_tokens=data["monthly_tokens"], monthly_cost=data["monthly_cost"],
     )  # fmt: skip
     messages.success(request, f"Created {issued.key.name}. Copy the key now: it is shown only once.")
     return _page(request, KeyForm(tenant=request.tenant), secret=issued.secret)
@@ -78,4 +91,23 @@ def revoke(request: TenantRequest, public_id: UUID) -> HttpResponse:
         messages.success(request, f"Revoked {key.name}. It stopped working at once.")
     else:
         messages.info(request, f"{key.name} was already revoked.")
+    return redirect("apikeys:keys", tenant_slug=request.tenant.slug)
+
+
+@require_POST
+@require(permissions.can_manage_settings, MANAGERS_ONLY)
+def limits(request: TenantRequest, public_id: UUID) -> HttpResponse:
+    """Change a usable key's rate limit, budgets, expiry or browser origins."""
+    key = get_key(request, public_id)
+    form = LimitsForm(request.POST)
+    if not key.usable():
+        messages.error(request, f"{key.name} is revoked or expired; create a new key instead.")
+    elif not form.is_valid():
+        field, errors = next(iter(form.errors.items()))
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{key.name} was not changed: {label}: {errors[0]}" if label else errors[0])
+    elif keys.change(key, request.user, **{name: form.cleaned_data[name] for name in keys.LIMITS}):
+        messages.success(request, f"Changed {key.name}'s limits. They apply from its next request.")
+    else:
+        messages.info(request, f"{key.name} already had these limits.")
     return redirect("apikeys:keys", tenant_slug=request.tenant.slug)

@@ -43,6 +43,10 @@ class Document(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Or the API key it was uploaded with (api/routes/documents.py).
+    uploaded_by_key = models.ForeignKey(
+        "api.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     title = models.CharField(max_length=255)
     original_name = models.CharField(max_length=255, blank=True)
     file = models.FileField(upload_to=upload_path, max_length=255)
@@ -61,6 +65,11 @@ class Document(models.Model):
     # Its embedding tokens are metered to them; None for operators (commands, admin).
     queued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The API key it was uploaded (or sent again) with, when that asked for the run: its embedding
+    # tokens are metered to the key too, within the key's own budget (api/models.py).
+    queued_by_key = models.ForeignKey(
+        "api.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     # The lease of the run that holds this document while it is processing (see documents/recovery.py):
     # the worker renews lease_expires while it is alive, and writes only while lease_token is its own.

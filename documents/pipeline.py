@@ -188,7 +188,7 @@ def claim(document_id: int, listener: Listener | None = None, stage: Stage = Sta
     )
     if not claimed:
         return None
-    document = Document.objects.select_related("tenant", "queued_by").get(pk=document_id)
+    document = Document.objects.select_related("tenant", "queued_by", "queued_by_key").get(pk=document_id)
     run = Run(document, token, stage, listener)
     run.announce()
     return run
@@ -243,7 +243,8 @@ def _embed(
 def _budget(run: Run, tokens: int, cost: Decimal) -> Iterator[None]:
     document = run.document
     try:
-        reservation = quotas.reserve(document.tenant, document.queued_by, tokens, cost)
+        budgets = document.queued_by_key.budgets() if document.queued_by_key else ()
+        reservation = quotas.reserve(document.tenant, document.queued_by, tokens, cost, budgets)
     except quotas.QuotaExceeded as exc:
         raise WaitingForBudget(exc) from exc
     with quotas.released(reservation):
@@ -385,8 +386,9 @@ def _meter(run: Run, *results: Embeddings) -> None:
         if result.tokens:
             kind = metering.Kind.DOCUMENT_EMBEDDING
             metering.record(
-                document.tenant, document.queued_by, kind, result.model, result.tokens, document=document
-            )
+                document.tenant, document.queued_by, kind, result.model, result.tokens, document=document,
+                api_key_id=document.queued_by_key_id,
+            )  # fmt: skip
 
 
 def _chunks(document: Document, drafts: list[chunking.Draft]) -> Iterator[Chunk]:

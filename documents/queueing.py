@@ -40,22 +40,24 @@ def resume_waiting(tenant: Any) -> list[int]:
     return waiting
 
 
-def requeue(documents: Iterable[Document], by: Any = None, *, enqueue_task: bool = True) -> list[Document]:
+def requeue(
+    documents: Iterable[Document], by: Any = None, *, enqueue_task: bool = True, key: Any = None
+) -> list[Document]:
     """Queue finished (ready or failed) documents for another run; return the ones queued.
 
     A document already queued or processing is left alone: its run is on the way. `by` is who
-    asked (metered for the tokens), None for operators.
+    asked (metered for the tokens), None for operators; `key`, the API key that asked, if one did.
     """
     queued = []
     for document in documents:
-        if _mark_queued(document, by):
+        if _mark_queued(document, by, key):
             queued.append(document)
             if enqueue_task:
                 enqueue(document.pk)
     return queued
 
 
-def _mark_queued(document: Document, by: Any) -> bool:
+def _mark_queued(document: Document, by: Any, key: Any = None) -> bool:
     fields = {
         "status": Status.QUEUED,
         "error": "",
@@ -65,6 +67,7 @@ def _mark_queued(document: Document, by: Any) -> bool:
         "ocr_done": 0,
         "attempts": 0,
         "queued_by": by if getattr(by, "pk", None) else None,
+        "queued_by_key": key,
         "updated": timezone.now(),
     }
     finished = (Status.READY, Status.FAILED)

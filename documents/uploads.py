@@ -107,19 +107,21 @@ def accept(
     streamed: Streamed | None = None,
     enqueue: bool = True,
     title: str = "",
+    key: Any = None,
 ) -> Outcome:
     """Check one file and store it as a queued document, or say why not; nothing is left half-stored.
 
     `path` is where the bytes already are on disk (a temporary upload or an operator's file), so
     pypdfium2 can read them without loading the whole file into memory. `streamed`: what the
     upload handler already learnt (hash, first and last bytes), so the file is not read again.
-    `title`: the document's title ("": made from the file name).
+    `title`: the document's title ("": made from the file name). `key`: the API key it came
+    with (its embedding tokens are metered to the key).
     """
     name = PurePath(upload.name or "upload.pdf").name
     try:
         digest, size = _check_streamed(streamed) if streamed else _inspect(upload)
         if existing := Document.objects.filter(tenant=tenant, sha256=digest).first():
-            return _again(existing, name, user, enqueue)
+            return _again(existing, name, user, enqueue, key)
         upload.seek(0)
         pages = pdf.page_count(path or upload.read())
     except pdf.PdfRejected as exc:
@@ -127,7 +129,9 @@ def accept(
     document = Document(
         tenant=tenant,
         uploaded_by=user,
+        uploaded_by_key=key,
         queued_by=user,
+        queued_by_key=key,
         title=title.strip()[:255] or title_from(name),
         original_name=name[:255],
         sha256=digest,
@@ -138,12 +142,12 @@ def accept(
     return _store(document, upload, user)
 
 
-def _again(existing: Document, name: str, user: Any, enqueue: bool) -> Outcome:
+def _again(existing: Document, name: str, user: Any, enqueue: bool, key: Any = None) -> Outcome:
     """The workspace has this file already. If it failed, sending it again is asking for a retry."""
     if existing.status != Document.Status.FAILED:
         return Outcome(name, duplicate=existing)
     with transaction.atomic():
-        if not queueing.requeue([existing], by=user, enqueue_task=enqueue):
+        if not queueing.requeue([existing], by=user, enqueue_task=enqueue, key=key):
             return Outcome(name, duplicate=existing)  # someone retried it a moment ago
         audit.record(
             existing.tenant, user, audit.Action.DOCUMENT_REINDEXED, existing.title,
@@ -188,6 +192,7 @@ def _store(document: Document, upload: File, user: Any) -> Outcome:
                 document=str(document.public_id),
                 size_bytes=document.size_bytes,
                 pages=document.page_count,
+                **({"api_key": document.uploaded_by_key.prefix} if document.uploaded_by_key else {}),
             )
     except IntegrityError:
         # The same file arrived twice at once: the other request stored it first.

@@ -88,6 +88,7 @@ class AuditEntry(models.Model):
         API_KEY_CREATED = "api_key.created", "API key created"
         API_KEY_ROTATED = "api_key.rotated", "API key rotated"
         API_KEY_REVOKED = "api_key.revoked", "API key revoked"
+        API_KEY_CHANGED = "api_key.changed", "API key changed"
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(

@@ -76,7 +76,7 @@ def upload(request: HttpRequest) -> Status:
     upload_file = files[0]
     path = upload_file.temporary_file_path() if hasattr(upload_file, "temporary_file_path") else None
     facts = size_limit.facts_for(files)[0]
-    outcome = uploads.accept(key.tenant, None, upload_file, path=path, streamed=facts, title=title)
+    outcome = uploads.accept(key.tenant, None, upload_file, path=path, streamed=facts, title=title, key=key)
     if outcome.document is None:
         raise _refused(outcome)
     live.push_list_changed(key.tenant)

@@ -162,3 +162,40 @@ def test_it_streams_a_model_failure_as_an_error_event(cast: Cast, make_key: Make
 
     events = sse_events(async_to_sync(stream)())
     assert events[-1][0] == "error" and events[-1][1]["code"] == "model"
+
+
+@pytest.mark.parametrize(
+    "path, stream",
+    [
+        (URL, False),
+        (URL, True),
+        ("/api/v1/openai/chat/completions", False),
+        ("/api/v1/openai/chat/completions", True),
+    ],
+)
+def test_it_meters_every_chat_path_to_the_key(cast: Cast, make_key: MakeKey, path: str, stream: bool) -> None:
+    secret = make_key(cast.acme, ["chat"])
+    if path == URL:
+        body = {**QUESTION, "stream": stream}
+    else:
+        model = str(Assistant.objects.get(tenant=cast.acme).public_id)
+        body = {
+            "model": model,
+            "messages": [{"role": "user", "content": QUESTION["question"]}],
+            "stream": stream,
+        }
+
+    async def ask() -> int:
+        headers = {"Authorization": f"Bearer {secret}"}
+        response = await AsyncClient().post(path, body, content_type="application/json", headers=headers)
+        if stream:
+            [part async for part in response.streaming_content]
+        return response.status_code
+
+    assert async_to_sync(ask)() == 200
+    key = ApiKey.objects.get()
+    records = UsageRecord.objects.filter(tenant=cast.acme)
+    assert set(records.values_list("kind", "api_key", "user")) == {
+        ("chat", key.pk, None), ("query_embedding", key.pk, None),
+    }  # fmt: skip
+    assert Message.objects.get(role="assistant").session.api_key == key

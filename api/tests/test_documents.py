@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from pytest_django.fixtures import Settings as SettingsWrapper
 
 from api.tests.conftest import KeyClient, MakeKey
@@ -9,6 +10,7 @@ from chat.tests.factories import make_document
 from docuchat.testing import Cast
 from documents.models import Document
 from documents.tests import pdfs
+from tenants.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/documents"
@@ -137,3 +139,66 @@ def test_a_key_limited_to_an_assistant_sees_only_its_documents(cast: Cast, make_
     client = KeyClient(make_key(cast.acme, ["documents:read"], assistant=assistant))
     assert [d["title"] for d in client.get(URL).json()["items"]] == ["Mine"]
     assert client.get(f"{URL}/{other.public_id}").status_code == 404
+
+
+def test_it_meters_the_embedding_of_an_uploaded_document_to_the_key(writer: KeyClient, cast: Cast) -> None:
+    from api.models import ApiKey
+    from documents import pipeline
+    from usage.models import UsageRecord
+
+    writer.post(URL, {"file": pdf("manual.pdf", pdfs.text_pdf(2))})
+    document = Document.objects.get()
+    key = ApiKey.objects.get()
+    assert document.queued_by_key == document.uploaded_by_key == key and document.uploaded_by is None
+    assert AuditEntry.objects.get(action="document.uploaded").details["api_key"] == key.prefix
+    owner = Client()
+    owner.force_login(cast.owner)
+    assert "with the API key Test key" in owner.get(f"/t/acme/documents/{document.public_id}/").text
+    pipeline.ingest(document.pk)
+    record = UsageRecord.objects.get(kind="document_embedding")
+    assert record.api_key == document.queued_by_key and record.document == document and record.user is None
+    assert record.prompt_tokens > 0 and record.tenant == cast.acme
+
+
+def test_it_meters_a_retry_to_the_key_that_sent_the_file_again(cast: Cast, make_key: MakeKey) -> None:
+    from documents import pipeline
+    from usage.models import UsageRecord
+
+    data = pdfs.text_pdf(2)
+    first = KeyClient(make_key(cast.acme, ["documents:write"]))
+    first.post(URL, {"file": pdf("manual.pdf", data)})
+    Document.objects.update(status=Document.Status.FAILED)
+    second_secret = make_key(cast.acme, ["documents:write"])
+    response = KeyClient(second_secret).post(URL, {"file": pdf("manual.pdf", data)})
+    assert response.status_code == 202, response.content
+    document = Document.objects.get()
+    pipeline.ingest(document.pk)
+    record = UsageRecord.objects.get(kind="document_embedding")
+    assert record.api_key is not None and record.api_key.prefix == second_secret[:12]
+
+
+def test_an_upload_waits_for_the_keys_monthly_budget_and_resumes_when_it_is_raised(
+    writer: KeyClient, cast: Cast, django_capture_on_commit_callbacks
+) -> None:
+    from api.models import ApiKey
+    from documents import pipeline
+    from usage.models import UsageRecord
+
+    ApiKey.objects.update(monthly_tokens=5)
+    writer.post(URL, {"file": pdf("manual.pdf", pdfs.text_pdf(3))})
+    document = Document.objects.get()
+    pipeline.ingest(document.pk)
+    document.refresh_from_db()
+    assert document.status == Document.Status.QUEUED and "API key's monthly budget" in document.error
+    assert not UsageRecord.objects.exists()  # nothing paid for
+    from django.tasks import task_backends
+
+    from api import keys
+
+    with django_capture_on_commit_callbacks(execute=True):
+        keys.change(ApiKey.objects.get(), cast.owner, monthly_tokens=1_000_000)
+    assert document.pk in [
+        r.args[0] for r in task_backends["default"].results if r.task.name == "ingest_document"
+    ]
+    assert pipeline.ingest(document.pk).status == Document.Status.READY
+    assert UsageRecord.objects.get().api_key == ApiKey.objects.get()

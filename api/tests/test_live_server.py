@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,3 +120,57 @@ def test_the_openai_client_sees_our_errors(server: LiveApp, cast: Cast, make_key
     assert acme_model not in [m.id for m in theirs.models.list().data]
     with pytest.raises(openai.NotFoundError):
         theirs.chat.completions.create(model=acme_model, messages=[{"role": "user", "content": "Hi"}])
+
+
+def test_it_cancels_the_model_request_when_a_json_client_disconnects(
+    server: LiveApp, cast: Cast, make_key: MakeKey, live_llm: FakeLLM
+) -> None:
+    live_llm.script(SLOW)
+    url = urlsplit(server.url)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+    body = json.dumps({"question": "What is the refund policy?"})
+    headers = {"Authorization": f"Bearer {make_key(cast.acme, ['chat'])}", "Content-Type": "application/json"}
+    conn.request("POST", "/api/v1/chat", body, headers)
+    wait_for(lambda: live_llm.chats)  # the model is answering, slowly (3 s in all)
+    time.sleep(0.3)
+    conn.sock.close()  # the client gives up before the answer
+    conn.close()
+
+    wait_for(lambda: live_llm.chats[0].aborted)  # the model request was dropped
+    assert not live_llm.chats[0].completed
+    wait_for(lambda: Message.objects.filter(role="assistant").exclude(status="streaming").exists())
+    answer = Message.objects.get(role="assistant")
+    assert answer.status == Message.Status.CANCELLED
+    assert UsageRecord.objects.filter(kind="chat", api_key__isnull=False).exists()
+
+
+def test_it_cancels_the_model_request_when_an_openai_stream_is_closed(
+    server: LiveApp, cast: Cast, make_key: MakeKey, live_llm: FakeLLM
+) -> None:
+    live_llm.script(SLOW)
+    client = openai.OpenAI(api_key=make_key(cast.acme, ["chat"]), base_url=f"{server.url}/api/v1/openai")
+    model = client.models.list().data[0].id
+    stream = client.chat.completions.create(
+        model=model, messages=[{"role": "user", "content": "What is the refund policy?"}], stream=True
+    )
+    next(c for c in stream if c.choices and c.choices[0].delta.content)
+    stream.close()  # the client stops reading and closes the connection
+
+    wait_for(lambda: live_llm.chats and live_llm.chats[0].aborted)
+    wait_for(lambda: Message.objects.filter(role="assistant").exclude(status="streaming").exists())
+    assert Message.objects.get(role="assistant").status == Message.Status.CANCELLED
+
+
+def test_the_readmes_openai_example_runs(
+    server: LiveApp, cast: Cast, make_key: MakeKey, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from api.tests.test_readme import api_section
+
+    [example] = re.findall(r"```python\n(.*?)```", api_section(), re.S)
+    example = example.replace('"dck_..."', repr(make_key(cast.acme, ["chat"])))
+    example = example.replace("http://127.0.0.1:8000", server.url)
+    exec(compile(example, "README.md", "exec"), {})  # noqa: S102  (our own README's example)
+    printed = capsys.readouterr().out
+    answered, streamed = printed.split("\n", 1)
+    assert answered.startswith("The answer is in the handbook [1]. [{'n': 1,") and "'Handbook'" in answered
+    assert streamed.strip()  # the streamed answer, piece by piece

@@ -72,7 +72,7 @@ def filtered(sessions: QuerySet[ChatSession], form: InboxFilter) -> QuerySet[Cha
 
 def with_counts(sessions: QuerySet[ChatSession]) -> QuerySet[ChatSession]:
     user, answer = Message.Role.USER, Message.Role.ASSISTANT
-    return sessions.select_related("assistant").annotate(
+    return sessions.select_related("assistant", "api_key").annotate(
         questions=Count("messages", filter=Q(messages__role=user)),
         uncovered=Count("messages", filter=Q(messages__role=answer, messages__not_covered=True)),
         thumbs_down=Count("messages", filter=Q(messages__feedback=Message.Feedback.DOWN)),

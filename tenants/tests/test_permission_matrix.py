@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
+from api import keys as api_keys
+from api.models import ApiKey
 from assistants.models import Assistant, InstructionBlock
 from chat.models import ChatSession, Message, SavedAnswer
 from tenants.models import Invitation, Membership, Tenant
@@ -80,6 +82,10 @@ def saved_url(t: Team) -> str:
     return f"/t/acme/chat/saved/{SavedAnswer.objects.get(tenant=t.cast.acme).public_id}/delete/"
 
 
+def key_url(what: str) -> URL:
+    return lambda t: f"/t/acme/api-keys/{ApiKey.objects.get(tenant=t.cast.acme).public_id}/{what}/"
+
+
 def rights(owner: int, admin: int, member: int) -> dict[str, int]:
     return {"owner": owner, "admin": admin, "member": member}
 
@@ -135,6 +141,13 @@ ACTIONS = [
     Action("save a website answer", "post", website_answer_url, rights(302, 302, 404)),
     Action("view saved answers", "get", static("/t/acme/chat/saved/"), rights(200, 200, 200)),
     Action("delete a saved answer", "post", saved_url, rights(302, 302, 302)),
+    Action("view API keys", "get", static("/t/acme/api-keys/"), rights(200, 200, 403)),
+    Action("create an API key", "post", static("/t/acme/api-keys/"), rights(200, 200, 403),
+           {"name": "New", "scopes": "chat", "rate_per_minute": "60"}),
+    Action("rotate an API key", "post", key_url("rotate"), rights(200, 200, 403), {"grace_hours": "1"}),
+    Action("revoke an API key", "post", key_url("revoke"), rights(302, 302, 403)),
+    Action("change an API key's limits", "post", key_url("limits"), rights(302, 302, 403),
+           {"rate_per_minute": "5"}),
 ]  # fmt: skip
 
 
@@ -145,7 +158,10 @@ def snapshot(t: Team) -> tuple[object, ...]:
     assistants = sorted(Assistant.objects.values_list("tenant_id", "name", "greeting"))
     blocks = sorted(InstructionBlock.objects.values_list("assistant_id", "position", "text", "enabled"))
     saved = sorted(SavedAnswer.objects.values_list("tenant_id", "answer"))
-    return tenant, roles, invitations, assistants, blocks, saved
+    keys = sorted(
+        ApiKey.objects.values_list("tenant_id", "name", "secret_hash", "revoked", "rate_per_minute")
+    )
+    return tenant, roles, invitations, assistants, blocks, saved, keys
 
 
 def run(client: Client, action: Action, t: Team):
@@ -167,6 +183,7 @@ def t(team: Team, client: Client) -> Team:
     Message.objects.create(session=chat, role="user", content="Shipping?")
     Message.objects.create(session=chat, role="assistant", content="Two days.")
     SavedAnswer.objects.create(tenant=team.cast.acme, question="Refunds?", answer="30 days.")
+    api_keys.create(team.cast.acme, None, "Help desk", ["chat"])
     return team
 
 
