@@ -42,7 +42,7 @@ CANDIDATES_PER_RESULT = 4  # each half ranks k * this many chunks before fusing
 # Offline models: the best k * this many fused candidates are ranked again by their nearest sentence
 # window (documents/windows.py), a third ranking fused with this weight. Tuned on bench/eval.
 RERANK_PER_RESULT = 8
-WINDOW_WEIGHT = 1.0
+WINDOW_WEIGHT = 2.0
 SNIPPET_CHARS = 240
 PASSAGE_WORDS = 70  # an offline answer quotes about this many words of each source
 SHARED_WORD_BONUS = 0.02  # per question word a sentence shares, beside its cosine similarity

@@ -28,8 +28,10 @@ def sentences(text: str) -> list[str]:
     return [s for s in SENTENCE.split(" ".join(text.split())) if s]
 
 
-def of_text(text: str, size: int = SENTENCES_PER_WINDOW) -> list[str]:
-    """Every run of `size` consecutive sentences (stride one); the whole text when it has fewer."""
+def of_text(text: str, size: int | None = None) -> list[str]:
+    """Every run of `size` (SENTENCES_PER_WINDOW) consecutive sentences, stride one; the whole
+    text when it has fewer."""
+    size = size or SENTENCES_PER_WINDOW
     parts = sentences(text)
     if len(parts) <= size:
         return [" ".join(parts)] if parts else []

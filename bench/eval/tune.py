@@ -1,16 +1,20 @@
 """Tuning runs: the evaluation set ingested once, then measured with the search's constants varied.
 
-    .venv/bin/python bench/eval/tune.py NAME=VALUE[,NAME=VALUE...] ...
+    .venv/bin/python bench/eval/tune.py [--windows N] NAME=VALUE[,NAME=VALUE...] ...
 
 Each argument is one variant: constants of chat.retrieval set for that run (the first run is
-always the code as it is). Prints hit@1 / hit@6 per group for each. Only for comparing variants
-on this set: see docs/retrieval.md on the risk of tuning to it.
+always the code as it is). --windows sets documents.windows.SENTENCES_PER_WINDOW for the
+ingestion. Prints hit@1 / hit@6 per group for each. Only for comparing variants on this set:
+see docs/retrieval.md on the risk of tuning to it.
 """
 
 import sys
 from pathlib import Path
 
 variants = sys.argv[1:]
+window_size = 0
+if variants[:1] == ["--windows"]:
+    window_size, variants = int(variants[1]), variants[2:]
 sys.argv = [sys.argv[0]]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run  # noqa: E402  (sets up Django on the benchmark database)
@@ -18,6 +22,9 @@ import run  # noqa: E402  (sets up Django on the benchmark database)
 
 def main() -> None:
     from chat import retrieval
+    from documents import windows
+
+    windows.SENTENCES_PER_WINDOW = window_size or windows.SENTENCES_PER_WINDOW
 
     questions = run.load_questions()
     run.autovacuum(False)
@@ -42,8 +49,9 @@ def main() -> None:
     run.autovacuum(True)
 
 
-def dict_of(variant: str) -> dict[str, float]:
-    return {k: float(v) for k, v in (part.split("=") for part in variant.split(",") if part)}
+def dict_of(variant: str) -> dict[str, float | int]:
+    pairs = (part.split("=") for part in variant.split(",") if part)
+    return {k: int(v) if v.lstrip("-").isdigit() else float(v) for k, v in pairs}
 
 
 main()
