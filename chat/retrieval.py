@@ -311,10 +311,13 @@ def fuse(*rankings: Sequence[int], weights: Sequence[float] = ()) -> list[tuple[
 def rerank(
     store: VectorStore, tenant: Tenant, fused: list[tuple[int, float]], vector: Sequence[float], limit: int
 ) -> list[tuple[int, float]]:
-    """`by_windows` with the first `limit` candidates' windows read from the model's table (one query)."""
+    """`by_windows` with the first `limit` candidates' windows read from the model's table (one query).
+
+    A chunk indexed before windows existed counts as one window, itself (its own vector's similarity),
+    so that it is not pushed down by the windows of newer ones."""
     head = [cid for cid, _ in fused[:limit]]
-    packed = vectors.windows_of(store, tenant.pk, head)
-    return by_windows(fused, windows.best_similarity(packed, store.dimensions, vector), len(head))
+    packed, whole = vectors.windows_or_similarity(store, tenant.pk, head, vector)
+    return by_windows(fused, windows.best_similarity(packed, store.dimensions, vector) | whole, len(head))
 
 
 def by_windows(
@@ -322,7 +325,7 @@ def by_windows(
 ) -> list[tuple[int, float]]:
     """The first `limit` fused candidates ranked again, with a third ranking fused in: by the
     similarity of each one's nearest sentence window to the question (WINDOW_WEIGHT / (RRF_K +
-    rank)). A chunk without windows (indexed before they existed) keeps its fused score."""
+    rank)). A chunk with no similarity given keeps its fused score."""
     head, tail = fused[:limit], fused[limit:]
     order = sorted((cid for cid, _ in head if cid in similarity), key=lambda cid: (-similarity[cid], cid))
     bonus = {cid: WINDOW_WEIGHT / (RRF_K + rank) for rank, cid in enumerate(order, start=1)}

@@ -162,6 +162,24 @@ def windows_of(store: VectorStore, tenant_id: int, chunk_ids: Sequence[int]) -> 
         return {chunk_id: bytes(data) for chunk_id, data in cursor.fetchall()}
 
 
+def windows_or_similarity(
+    store: VectorStore, tenant_id: int, chunk_ids: Sequence[int], vector: Sequence[float]
+) -> tuple[dict[int, bytes], dict[int, float]]:
+    """The packed windows of those of the tenant's chunks that have them, and, for the others (indexed
+    before windows existed), the cosine similarity of the chunk's own vector to `vector`: one query."""
+    if not chunk_ids:
+        return {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT chunk_id, windows, CASE WHEN windows IS NULL THEN 1 - (embedding <=> %s::vector) END"  # noqa: S608
+            f" FROM {store.table} WHERE tenant_id = %s AND chunk_id = ANY(%s)",
+            [_literal(vector), tenant_id, list(chunk_ids)],
+        )
+        rows = cursor.fetchall()
+    packed = {chunk_id: bytes(data) for chunk_id, data, _ in rows if data is not None}
+    return packed, {chunk_id: float(similarity) for chunk_id, data, similarity in rows if data is None}
+
+
 def explain(store: VectorStore, tenant_id: int, vector: Sequence[float], limit: int) -> str:
     params = {"vector": _literal(vector), "tenant": tenant_id, "limit": limit}
     with connection.cursor() as cursor:
