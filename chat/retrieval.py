@@ -43,11 +43,17 @@ CANDIDATES_PER_RESULT = 4  # each half ranks k * this many chunks before fusing
 # window (documents/windows.py), a third ranking fused with this weight. Tuned on bench/eval.
 RERANK_PER_RESULT = 8
 WINDOW_WEIGHT = 2.0
+# A window less similar than this (cosine) is no evidence, as a chunk beyond MAX_DISTANCE is not;
+# windows, being short, are more often a little similar by chance (0.2 to 0.5 tried: bench/eval).
+WINDOW_MIN_SIMILARITY = 0.3
 SNIPPET_CHARS = 240
 PASSAGE_WORDS = 70  # an offline answer quotes about this many words of each source
 SHARED_WORD_BONUS = 0.02  # per question word a sentence shares, beside its cosine similarity
 MAX_TERMS = 24
 COMMON_FRACTION = 0.05  # a word in more than 5% of all chunks does not help find the right ones
+# ... unless it is in fewer chunks than this: with a handful of chunks in all, every word of one of
+# them is in more than 5%, and a question's one distinctive word would be dropped as common.
+COMMON_MIN_ROWS = 5
 COMMON_WORDS_TTL = 600.0
 # Nearest chunks farther than this (cosine distance) are not evidence of anything: with the
 # offline embedder they share no content word with the question, and with OpenAI's
@@ -289,13 +295,18 @@ def stats_changed() -> bool:
 
 
 def frequent(stats: Sequence[tuple[list[str] | None, list[float] | None, float]]) -> frozenset[str]:
-    """The words in more than COMMON_FRACTION of the rows, from (lexemes, fractions, rows) per table."""
+    """The words in more than COMMON_FRACTION of the rows, and in COMMON_MIN_ROWS rows at least, from
+    (lexemes, fractions, rows) per table."""
     total = sum(max(rows, 0.0) for _, _, rows in stats)
     counts: dict[str, float] = defaultdict(float)
     for lexemes, fractions, rows in stats:
         for word, fraction in zip(lexemes or [], fractions or [], strict=False):
             counts[word] += fraction * max(rows, 0.0)
-    return frozenset(w for w, count in counts.items() if total and count / total > COMMON_FRACTION)
+    return frozenset(
+        w
+        for w, count in counts.items()
+        if total and count / total > COMMON_FRACTION and count >= COMMON_MIN_ROWS - 1e-9
+    )
 
 
 def fuse(*rankings: Sequence[int], weights: Sequence[float] = ()) -> list[tuple[int, float]]:
@@ -325,9 +336,11 @@ def by_windows(
 ) -> list[tuple[int, float]]:
     """The first `limit` fused candidates ranked again, with a third ranking fused in: by the
     similarity of each one's nearest sentence window to the question (WINDOW_WEIGHT / (RRF_K +
-    rank)). A chunk with no similarity given keeps its fused score."""
+    rank)). A chunk with no similarity given, or one below WINDOW_MIN_SIMILARITY, keeps its fused
+    score."""
     head, tail = fused[:limit], fused[limit:]
-    order = sorted((cid for cid, _ in head if cid in similarity), key=lambda cid: (-similarity[cid], cid))
+    close = [cid for cid, _ in head if similarity.get(cid, -1.0) >= WINDOW_MIN_SIMILARITY]
+    order = sorted(close, key=lambda cid: (-similarity[cid], cid))
     bonus = {cid: WINDOW_WEIGHT / (RRF_K + rank) for rank, cid in enumerate(order, start=1)}
     head = [(cid, score + bonus.get(cid, 0.0)) for cid, score in head]
     return sorted(head, key=lambda item: (-item[1], item[0])) + tail

@@ -32,7 +32,8 @@ def main() -> None:
     ids, _ = run.ingest(tenant)
     defaults = {name: getattr(retrieval, name) for v in variants for name in dict_of(v)}
     groups = ("all", "kind:phrase", "kind:faq", "kind:paraphrase", "lang:ru")
-    print(f"{'variant':<48} " + " ".join(f"{g.split(':')[-1]:>13}" for g in groups) + "  contents-first")
+    header = " ".join(f"{g.split(':')[-1]:>13}" for g in groups)
+    print(f"{'variant':<48} {header}  contents-first  ms/question")
     for variant in ["", *variants]:
         for name, value in defaults.items():
             setattr(retrieval, name, value)

@@ -149,6 +149,7 @@ def test_it_weighs_each_partitions_common_words_by_its_rows() -> None:
 
     assert frequent(stats) == frozenset()  # memo: 10 of 1,000 rows; rare: 5 + 39.6 of 1,000
     assert frequent(stats[:1]) == {"memo", "rare"}
+    assert frequent([(["one", "two"], [0.1, 0.5], 40.0)]) == {"two"}  # "one": 4 of 40 rows, still rare
 
 
 MANUAL = " ".join(
