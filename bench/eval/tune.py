@@ -42,10 +42,8 @@ def main() -> None:
         result = run.measure(tenant, ids, questions)
         s = result["scores"]
         cells = " ".join(f"{s[g]['hit_at_1']:.3f}/{s[g]['hit_at_k']:.3f}" for g in groups)
-        print(
-            f"{variant or '(as is)':<48} {cells}  {result['contents_first_with_body_match'].get('all', 0)}",
-            flush=True,
-        )
+        first = result["contents_first_with_body_match"].get("all", 0)
+        print(f"{variant or '(as is)':<48} {cells}  {first:>14}  {result['search_ms_mean']:>11}", flush=True)
     run.delete_tenant(tenant)
     run.autovacuum(True)
 

@@ -21,6 +21,12 @@ def test_it_puts_first_the_candidate_whose_sentence_window_answers() -> None:
     assert by_windows(fused, {}, limit=3) == fused  # no windows at all: the fused order
 
 
+def test_a_window_barely_similar_to_the_question_is_no_evidence() -> None:
+    fused = [(1, 1 / (RRF_K + 1)), (2, 1 / (RRF_K + 2))]
+    low = retrieval.WINDOW_MIN_SIMILARITY - 0.05  # similar by chance: a shared common word
+    assert by_windows(fused, {2: low}, limit=2) == fused
+
+
 def test_a_chunk_without_windows_keeps_its_fused_score() -> None:
     fused = [(1, 0.05), (2, 0.03)]
     ranked = dict(by_windows(fused, {2: 0.9}, limit=2))
