@@ -21,6 +21,10 @@ from typing import Any
 
 SENTENCE = re.compile(r"(?<=[.!?。])\s+")
 SENTENCES_PER_WINDOW = 2  # measured against 1 and 3 on bench/eval (docs/retrieval.md)
+# Chunks whose windows are embedded in one batch: the vectors come back as Python floats (about
+# 16 KB a window at 512 dimensions), so a whole manual's windows at once would cost the worker
+# hundreds of MB; packed, a window is about 520 bytes.
+CHUNKS_PER_BATCH = 32
 
 
 def sentences(text: str) -> list[str]:
@@ -39,19 +43,27 @@ def of_text(text: str, size: int | None = None) -> list[str]:
 
 
 def compute(embedder: Any, texts: Sequence[str]) -> list[bytes | None]:
-    """The packed window vectors of each text, embedded in one batch; None for a text without words
-    or for a model that is not offline."""
+    """The packed window vectors of each text, embedded CHUNKS_PER_BATCH texts at a time; None for a
+    text without words or for a model that is not offline."""
     if not getattr(embedder, "offline", False):
         return [None] * len(texts)
-    per_text = [of_text(text) for text in texts]
-    flat = [window for windows in per_text for window in windows]
-    vectors = embedder.embed(flat).vectors if flat else []
     out: list[bytes | None] = []
-    at = 0
-    for windows in per_text:
-        out.append(pack(vectors[at : at + len(windows)]) if windows else None)
-        at += len(windows)
+    for start in range(0, len(texts), CHUNKS_PER_BATCH):
+        per_text = [of_text(text) for text in texts[start : start + CHUNKS_PER_BATCH]]
+        flat = [window for windows in per_text for window in windows]
+        vectors = embed(embedder, flat) if flat else []
+        at = 0
+        for windows in per_text:
+            out.append(pack(vectors[at : at + len(windows)]) if windows else None)
+            at += len(windows)
     return out
+
+
+def embed(embedder: Any, texts: list[str]) -> Any:
+    """The texts' vectors: as one array, without counting their tokens, when the embedder can (the
+    windows are not billed, and a list of Python floats costs time and memory)."""
+    direct = getattr(embedder, "matrix", None)
+    return direct(texts) if callable(direct) else embedder.embed(texts).vectors
 
 
 def pack(vectors: Sequence[Sequence[float]]) -> bytes:
