@@ -12,6 +12,27 @@ from documents.models import Chunk
 pytestmark = pytest.mark.django_db
 
 
+FILLER = (
+    "The build system reads its configuration from the project file. Compilers are chosen per platform. "
+    "Logs are kept for seven days and rotated nightly. The network settings live in a separate file. "
+    "Printers are added from the control panel. Fonts are embedded when the document is exported. "
+)
+
+
+def test_it_finds_first_the_chunk_whose_two_sentences_answer(
+    cast: Cast, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The answer is two sentences in the middle of a chunk about other things: as a whole, that
+    # chunk is far from the question, and a short chunk that shares its words ranks first.
+    answer = FILLER + "Young dogs may never enter the kitchen, where meals are cooked. " + FILLER
+    other = "Pets are welcome in the hotel. Staff enter the building through the side door."
+    make_document(cast.acme, "House rules", [answer, other])
+    question = "May a young dog enter the room where meals are cooked?"
+    assert [hit.page_start for hit in search(cast.acme, question)] == [1, 2]
+    monkeypatch.setattr(retrieval, "WINDOW_WEIGHT", 0.0)  # without the windows
+    assert [hit.page_start for hit in search(cast.acme, question)] == [2, 1]
+
+
 def test_it_puts_first_the_candidate_whose_sentence_window_answers() -> None:
     # Chunk 3 is only third by fusion (a full-text match far down), but its nearest window is the
     # closest to the question by far; chunk 1 leads by one place in one half only.
