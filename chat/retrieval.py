@@ -2,8 +2,9 @@
 
 Hybrid: pgvector nearest neighbours (HNSW with pgvector 0.8's iterative index scan, so that the
 tenant filter cannot starve the result) fused with PostgreSQL full-text search by weighted
-reciprocal rank; contents and index pages rank below body text. docs/retrieval.md has the
-measurements behind each choice.
+reciprocal rank; with an offline model, the best candidates are ranked again by their nearest
+sentence window (embedded at ingestion); contents and index pages rank below body text.
+docs/retrieval.md has the measurements behind each choice.
 """
 
 import logging
@@ -109,8 +110,9 @@ def search(
        critical path). During a switch that is still the old model, until every document has
        the new one's vectors.
     2. Rank the tenant's chunks by cosine distance (HNSW) and by full-text match.
-    3. Fuse both rankings by weighted reciprocal rank (a confident nearest chunk is kept), put
-       contents and index chunks last, and keep the best `k`.
+    3. Fuse both rankings by weighted reciprocal rank; with an offline model, fuse in a third:
+       the candidates by their nearest sentence window (`rerank`). Keep a confident nearest
+       chunk, put contents and index chunks last, and keep the best `k`.
     4. Focus each hit on its sentence that answers best (its snippet, the passage an offline
        answer quotes, and the page it is on): by meaning with an offline embedder, which costs
        nothing to ask again, else by the words it shares with the question.
