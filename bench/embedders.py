@@ -1,4 +1,5 @@
-"""Time to embed 1,000 chunks: the offline default (WordLlama) beside the feature-hashing model.
+"""Time to embed 1,000 chunks: the offline default (WordLlama) beside the feature-hashing model,
+and what ingestion adds for the chunks' sentence windows (documents/windows.py). Wall and CPU time.
 
     .venv/bin/python bench/embedders.py [--chunks 1000]
 
@@ -18,7 +19,7 @@ parser.add_argument("--chunks", type=int, default=1000)
 ARGS = parser.parse_args()
 setup_django("docuchat_bench_eval")
 
-from documents import chunking, pdf, wordllama  # noqa: E402
+from documents import chunking, pdf, windows, wordllama  # noqa: E402
 from documents.embeddings import OfflineEmbedder  # noqa: E402
 
 
@@ -36,9 +37,17 @@ def main() -> None:
         ("offline-hash-v1", OfflineEmbedder(512)),
         (wordllama.MODEL, wordllama.WordLlamaEmbedder()),
     ]:
-        started = time.perf_counter()
-        embedder.embed(texts)
-        print(f"{label:24} {len(texts):,} chunks in {time.perf_counter() - started:6.2f} s", flush=True)
+        timed(label, lambda embedder=embedder: embedder.embed(texts), len(texts))
+    embedder = wordllama.WordLlamaEmbedder()
+    count = sum(len(windows.of_text(text)) for text in texts)
+    timed(f"  + its {count:,} sentence windows, packed", lambda: windows.compute(embedder, texts), len(texts))
+
+
+def timed(label: str, work: object, count: int) -> None:
+    started, cpu = time.perf_counter(), time.process_time()
+    work()  # type: ignore[operator]
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"{label:42} {count:,} chunks in {wall:6.2f} s ({cpu:.2f} s CPU)", flush=True)
 
 
 if __name__ == "__main__":

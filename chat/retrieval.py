@@ -2,8 +2,9 @@
 
 Hybrid: pgvector nearest neighbours (HNSW with pgvector 0.8's iterative index scan, so that the
 tenant filter cannot starve the result) fused with PostgreSQL full-text search by weighted
-reciprocal rank; contents and index pages rank below body text. docs/retrieval.md has the
-measurements behind each choice.
+reciprocal rank; with an offline model, the best candidates are ranked again by their nearest
+sentence window (embedded at ingestion); contents and index pages rank below body text.
+docs/retrieval.md has the measurements behind each choice.
 """
 
 import json
@@ -19,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
-from documents import index, statistics, vectors
+from documents import index, registry, statistics, vectors, windows
 from documents.embeddings import Embedder, Embeddings
 from documents.models import Chunk, Document, VectorStore, page_at
 from tenants.models import Tenant
@@ -40,14 +41,21 @@ STATS_CHECK_SECONDS = 1.0
 LISTING_LOOKAHEAD = 2  # k * this many fused candidates are loaded, so that body chunks can pass listings
 EXACT_WEIGHT = 1.0  # the words as written count this much more than their stems in the ranking
 CANDIDATES_PER_RESULT = 4  # each half ranks k * this many chunks before fusing
+# Offline models: the best k * this many fused candidates are ranked again by their nearest sentence
+# window (documents/windows.py), a third ranking fused with this weight. Tuned on bench/eval.
+RERANK_PER_RESULT = 8
+WINDOW_WEIGHT = 2.0
+# A window less similar than this (cosine) is no evidence, as a chunk beyond MAX_DISTANCE is not;
+# windows, being short, are more often a little similar by chance (0.2 to 0.5 tried: bench/eval).
+WINDOW_MIN_SIMILARITY = 0.3
 SNIPPET_CHARS = 240
 PASSAGE_WORDS = 70  # an offline answer quotes about this many words of each source
 SHARED_WORD_BONUS = 0.02  # per question word a sentence shares, beside its cosine similarity
 MAX_TERMS = 24
 COMMON_FRACTION = 0.05  # a word in more than 5% of all chunks does not help find the right ones
-# ...unless it is in only a handful of chunks: in a new, small workspace every word is in 5% of its
-# few chunks (a marker word in 2 overlapping chunks of 4), and dropping it loses the only match.
-MIN_COMMON_CHUNKS = 8
+# ... unless it is in fewer chunks than this: with a handful of chunks in all, every word of one of
+# them is in more than 5%, and a question's one distinctive word would be dropped as common.
+COMMON_MIN_ROWS = 5
 COMMON_WORDS_TTL = 600.0
 # Nearest chunks farther than this (cosine distance) are not evidence of anything: with the
 # offline embedder they share no content word with the question, and with OpenAI's
@@ -103,8 +111,9 @@ def search(
        critical path). During a switch that is still the old model, until every document has
        the new one's vectors.
     2. Rank the tenant's chunks by cosine distance (HNSW) and by full-text match.
-    3. Fuse both rankings by weighted reciprocal rank (a confident nearest chunk is kept), put
-       contents and index chunks last, and keep the best `k`.
+    3. Fuse both rankings by weighted reciprocal rank; with an offline model, fuse in a third:
+       the candidates by their nearest sentence window (`rerank`). Keep a confident nearest
+       chunk, put contents and index chunks last, and keep the best `k`.
     4. Focus each hit on its sentence that answers best (its snippet, the passage an offline
        answer quotes, and the page it is on): by meaning with an offline embedder, which costs
        nothing to ask again, else by the words it shares with the question.
@@ -150,6 +159,8 @@ def hybrid_search(
     nearest, matched = ranked_chunks(store, tenant, vector, query, limit, documents)
     close = [(cid, d) for cid, d in nearest if d <= MAX_DISTANCE]
     fused = fuse([cid for cid, _ in close], matched, weights=(VECTOR_WEIGHT, TEXT_WEIGHT))
+    if vector is not None and store.model in registry.OFFLINE_MODELS and WINDOW_WEIGHT:
+        fused = rerank(store, tenant, fused, vector, k * RERANK_PER_RESULT)
     fused = keep_confident(fused, close, k)
     return load_hits(tenant, documents, fused[: k * LISTING_LOOKAHEAD], dict(close), query, k)
 
@@ -318,15 +329,18 @@ def stats_changed() -> bool:
 
 
 def frequent(stats: Sequence[tuple[list[str] | None, list[float] | None, float]]) -> frozenset[str]:
-    """The words in more than COMMON_FRACTION of the rows (and in MIN_COMMON_CHUNKS rows at least), from
+    """The words in more than COMMON_FRACTION of the rows, and in COMMON_MIN_ROWS rows at least, from
     (lexemes, fractions, rows) per table."""
     total = sum(max(rows, 0.0) for _, _, rows in stats)
     counts: dict[str, float] = defaultdict(float)
     for lexemes, fractions, rows in stats:
         for word, fraction in zip(lexemes or [], fractions or [], strict=False):
             counts[word] += fraction * max(rows, 0.0)
-    floor = max(total * COMMON_FRACTION, MIN_COMMON_CHUNKS - 1)
-    return frozenset(w for w, count in counts.items() if total and count > floor)
+    return frozenset(
+        w
+        for w, count in counts.items()
+        if total and count / total > COMMON_FRACTION and count >= COMMON_MIN_ROWS - 1e-9
+    )
 
 
 def fuse(*rankings: Sequence[int], weights: Sequence[float] = ()) -> list[tuple[int, float]]:
@@ -337,6 +351,33 @@ def fuse(*rankings: Sequence[int], weights: Sequence[float] = ()) -> list[tuple[
         for rank, chunk_id in enumerate(ranking, start=1):
             scores[chunk_id] += weight / (RRF_K + rank)
     return sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+
+
+def rerank(
+    store: VectorStore, tenant: Tenant, fused: list[tuple[int, float]], vector: Sequence[float], limit: int
+) -> list[tuple[int, float]]:
+    """`by_windows` with the first `limit` candidates' windows read from the model's table (one query).
+
+    A chunk indexed before windows existed counts as one window, itself (its own vector's similarity),
+    so that it is not pushed down by the windows of newer ones."""
+    head = [cid for cid, _ in fused[:limit]]
+    packed, whole = vectors.windows_or_similarity(store, tenant.pk, head, vector)
+    return by_windows(fused, windows.best_similarity(packed, store.dimensions, vector) | whole, len(head))
+
+
+def by_windows(
+    fused: list[tuple[int, float]], similarity: dict[int, float], limit: int
+) -> list[tuple[int, float]]:
+    """The first `limit` fused candidates ranked again, with a third ranking fused in: by the
+    similarity of each one's nearest sentence window to the question (WINDOW_WEIGHT / (RRF_K +
+    rank)). A chunk with no similarity given, or one below WINDOW_MIN_SIMILARITY, keeps its fused
+    score."""
+    head, tail = fused[:limit], fused[limit:]
+    close = [cid for cid, _ in head if similarity.get(cid, -1.0) >= WINDOW_MIN_SIMILARITY]
+    order = sorted(close, key=lambda cid: (-similarity[cid], cid))
+    bonus = {cid: WINDOW_WEIGHT / (RRF_K + rank) for rank, cid in enumerate(order, start=1)}
+    head = [(cid, score + bonus.get(cid, 0.0)) for cid, score in head]
+    return sorted(head, key=lambda item: (-item[1], item[0])) + tail
 
 
 def keep_confident(

@@ -27,6 +27,9 @@ class Embeddings:
     vectors: list[list[float]] = field(default_factory=list)
     tokens: int = 0
     model: str = ""
+    # Each text's packed sentence-window vectors (documents/windows.py), when asked for: ingestion
+    # with an offline model. Empty otherwise.
+    windows: list[bytes | None] = field(default_factory=list)
 
 
 class EmbeddingError(Exception):

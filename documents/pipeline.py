@@ -46,7 +46,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from docuchat.lib.dbwait import OUTAGE_ERRORS
-from documents import chunking, index, live, pages, pdf, statistics, vectors
+from documents import chunking, index, live, pages, pdf, statistics, vectors, windows
 from documents.embeddings import EmbeddingError, Embeddings
 from documents.extraction import Extraction, Mode
 from documents.models import Chunk, Document, DocumentVectors, VectorStore
@@ -232,7 +232,9 @@ def _embed(
 
     for store, embedder in embedders:
         try:
-            results[store] = embedder.embed([draft.text for draft in drafts], on_batch=embedded)
+            texts = [draft.text for draft in drafts]
+            results[store] = embedder.embed(texts, on_batch=embedded)
+            results[store].windows = windows.compute(embedder, texts)  # offline models only
         except EmbeddingError:
             _meter(run, *results.values())
             results.clear()
@@ -371,7 +373,8 @@ def _commit(
         DocumentVectors.objects.filter(document=document).delete()
         for store in needed:
             pairs = zip(chunks, results[store].vectors, strict=True)
-            vectors.insert(store, [(c.tenant_id, c.pk, c.document_id, v) for c, v in pairs])
+            rows = [(c.tenant_id, c.pk, c.document_id, v) for c, v in pairs]
+            vectors.insert(store, rows, windows=results[store].windows)
             DocumentVectors.objects.create(document=document, store=store, tokens=results[store].tokens)
         statistics.analyze_chunks(document.tenant_id)  # search ranks well from the first question
         _mark_ready(document, needed[0], sum(result.tokens for result in results.values()))

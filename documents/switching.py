@@ -39,7 +39,7 @@ from django.db.models import Q
 from django.dispatch import Signal
 from django.utils import timezone
 
-from documents import index, live, registry, vectors
+from documents import index, live, registry, vectors, windows
 from documents.embeddings import EmbeddingError
 from documents.models import Chunk, Document, DocumentVectors, SearchIndex, VectorStore
 from tenants import audit
@@ -221,6 +221,7 @@ def embed_document(current: SearchIndex, token: uuid.UUID, document: Document, e
         raise WaitingForBudget(exc) from exc
     with quotas.released(reservation):
         result = embedder.embed([text for _, text, _ in chunks])
+        packed = windows.compute(embedder, [text for _, text, _ in chunks])  # offline models only
         with transaction.atomic():
             if not owned(tenant.pk, token).filter(target=store).select_for_update().exists():
                 raise Aborted
@@ -235,7 +236,8 @@ def embed_document(current: SearchIndex, token: uuid.UUID, document: Document, e
             )
             if status == Document.Status.READY and set(current_chunks) == {pk for pk, _, _ in chunks}:
                 pairs = zip(chunks, result.vectors, strict=True)
-                vectors.insert(store, [(tenant.pk, pk, document.pk, v) for (pk, _, _), v in pairs])
+                rows = [(tenant.pk, pk, document.pk, v) for (pk, _, _), v in pairs]
+                vectors.insert(store, rows, windows=packed)
                 DocumentVectors.objects.get_or_create(
                     document=document, store=store, defaults={"tokens": result.tokens}
                 )

@@ -1,6 +1,7 @@
 """Vector storage: one table per embedding model, partitioned by tenant like the chunk table.
 
-    documents_vectors_<store id> (tenant_id, chunk_id, document_id, embedding vector(<dimensions>))
+    documents_vectors_<store id> (tenant_id, chunk_id, document_id, embedding vector(<dimensions>),
+                                  windows bytea)
         PRIMARY KEY (tenant_id, chunk_id)
         PARTITION BY HASH (tenant_id): 64 partitions, each with its own HNSW graph (cosine)
 
@@ -16,6 +17,10 @@ Whoever writes vectors for chunks that already exist holds their document's row 
 while checking they still do, so that no vector outlives its chunk (documents/switching.py).
 
 The SQL here names tables only from VectorStore rows, never from input.
+
+`windows` holds the chunk's sentence windows embedded with the same model, packed
+(documents/windows.py): offline models only, NULL for the others and for chunks indexed before
+migration 0009.
 """
 
 from collections.abc import Iterable, Sequence
@@ -32,7 +37,7 @@ def table_sql(table: str, dimensions: int) -> list[str]:
     """The statements that create a model's table, empty, with its partitions and indexes."""
     statements = [
         f"CREATE TABLE {table} (tenant_id bigint NOT NULL, chunk_id bigint NOT NULL,"
-        f" document_id bigint NOT NULL, embedding vector({int(dimensions)}) NOT NULL,"
+        f" document_id bigint NOT NULL, embedding vector({int(dimensions)}) NOT NULL, windows bytea,"
         f" CONSTRAINT {table}_pkey PRIMARY KEY (tenant_id, chunk_id)"
         ") PARTITION BY HASH (tenant_id)",
     ]
@@ -88,21 +93,30 @@ def free_name(cursor: Any, name: str) -> str:
         candidate = f"{name}_{n}"
 
 
-def insert(store: VectorStore, rows: Iterable[tuple[int, int, int, Sequence[float]]]) -> int:
+def insert(
+    store: VectorStore,
+    rows: Iterable[tuple[int, int, int, Sequence[float]]],
+    windows: Sequence[bytes | None] = (),
+) -> int:
     """Write (tenant_id, chunk_id, document_id, vector) rows; a row already there is kept.
 
+    `windows`, when given, has each row's packed sentence windows (documents/windows.py), or None.
     Returns how many were new. The caller makes sure the chunks exist (see the module's docstring).
     """
     values = [(t, c, d, literal(v)) for t, c, d, v in rows]
     if not values:
         return 0
+    packed = list(windows) or [None] * len(values)
+    if len(packed) != len(values):
+        raise ValueError("windows must have one entry per row")
+    values = [(*row, w) for row, w in zip(values, packed, strict=True)]
     written = 0
     with connection.cursor() as cursor:
         for start in range(0, len(values), 500):
             batch = values[start : start + 500]
-            placeholders = ", ".join(["(%s, %s, %s, %s::vector)"] * len(batch))
+            placeholders = ", ".join(["(%s, %s, %s, %s::vector, %s)"] * len(batch))
             cursor.execute(
-                f"INSERT INTO {store.table} (tenant_id, chunk_id, document_id, embedding)"  # noqa: S608
+                f"INSERT INTO {store.table} (tenant_id, chunk_id, document_id, embedding, windows)"  # noqa: S608
                 f" VALUES {placeholders} ON CONFLICT DO NOTHING",
                 [value for row in batch for value in row],
             )
@@ -133,6 +147,37 @@ def nearest(
     with connection.cursor() as cursor:
         cursor.execute(nearest_sql(store, documents=bool(documents)), params)
         return [(chunk_id, float(distance)) for chunk_id, distance in cursor.fetchall()]
+
+
+def windows_of(store: VectorStore, tenant_id: int, chunk_ids: Sequence[int]) -> dict[int, bytes]:
+    """{chunk id: packed windows} of those of the tenant's chunks that have windows in this store."""
+    if not chunk_ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT chunk_id, windows FROM {store.table}"  # noqa: S608
+            " WHERE tenant_id = %s AND chunk_id = ANY(%s) AND windows IS NOT NULL",
+            [tenant_id, list(chunk_ids)],
+        )
+        return {chunk_id: bytes(data) for chunk_id, data in cursor.fetchall()}
+
+
+def windows_or_similarity(
+    store: VectorStore, tenant_id: int, chunk_ids: Sequence[int], vector: Sequence[float]
+) -> tuple[dict[int, bytes], dict[int, float]]:
+    """The packed windows of those of the tenant's chunks that have them, and, for the others (indexed
+    before windows existed), the cosine similarity of the chunk's own vector to `vector`: one query."""
+    if not chunk_ids:
+        return {}, {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT chunk_id, windows, CASE WHEN windows IS NULL THEN 1 - (embedding <=> %s::vector) END"  # noqa: S608
+            f" FROM {store.table} WHERE tenant_id = %s AND chunk_id = ANY(%s)",
+            [literal(vector), tenant_id, list(chunk_ids)],
+        )
+        rows = cursor.fetchall()
+    packed = {chunk_id: bytes(data) for chunk_id, data, _ in rows if data is not None}
+    return packed, {chunk_id: float(similarity) for chunk_id, data, similarity in rows if data is None}
 
 
 def explain(store: VectorStore, tenant_id: int, vector: Sequence[float], limit: int) -> str:

@@ -98,11 +98,18 @@ class WordLlamaEmbedder:
         return result
 
     def vectors(self, texts: list[str]) -> list[list[float]]:
+        return self.matrix(texts).tolist()
+
+    def matrix(self, texts: list[str]) -> Any:
+        """The texts' unit vectors as one float32 array (rows in order)."""
         import numpy as np
 
         semantic = semantic_vectors(texts)
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for row, text in enumerate(texts):
+            if text.isascii():  # every word is in the Latin script: nothing to hash (the common case)
+                out[row, :SEMANTIC_DIMENSIONS] = semantic[row]
+                continue
             words = [w.lower() for w in WORDS.findall(text)]
             foreign = [w for w in words if not LATIN.match(w)]
             share = len(foreign) / len(words) if words else 0.0
@@ -111,7 +118,7 @@ class WordLlamaEmbedder:
                 out[row, SEMANTIC_DIMENSIONS:] = hashed(foreign, HASHED_DIMENSIONS) * share
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
-        return (out / norms).tolist()
+        return out / norms
 
 
 def semantic_vectors(texts: list[str]) -> Any:

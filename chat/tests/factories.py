@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from django.core.files.base import ContentFile
 
 from docuchat.lib.tokens import count_tokens
-from documents import index, vectors
+from documents import index, vectors, windows
 from documents.models import Chunk, Document, DocumentVectors
 from tenants.models import Tenant
 
@@ -29,9 +29,13 @@ def make_document(tenant: Tenant, title: str, pages: Sequence[str], *, pdf: byte
     return document
 
 
-def add_chunks(document: Document, pages: Sequence[str], *, first: int = 0) -> list[Chunk]:
+def add_chunks(
+    document: Document, pages: Sequence[str], *, first: int = 0, with_windows: bool = True
+) -> list[Chunk]:
     """Chunks `first`, `first`+1, ... of `document`, chunk i on page i+1, with vectors of each model
-    its workspace needs (its own, and the one it is switching to)."""
+    its workspace needs (its own, and the one it is switching to), and their sentence windows as
+    ingestion stores them (offline models), unless `with_windows` is False (chunks indexed before
+    windows existed)."""
     chunks = Chunk.objects.bulk_create(
         Chunk(
             tenant_id=document.tenant_id,
@@ -45,9 +49,11 @@ def add_chunks(document: Document, pages: Sequence[str], *, first: int = 0) -> l
         for i, text in enumerate(pages, start=first)
     )
     for store in index.stores_to_fill(index.current(document.tenant_id)):
-        embedded = index.embedder_for(store).embed(list(pages))
+        embedder = index.embedder_for(store)
+        embedded = embedder.embed(list(pages))
+        packed = windows.compute(embedder, list(pages)) if with_windows else []
         pairs = zip(chunks, embedded.vectors, strict=True)
-        vectors.insert(store, [(c.tenant_id, c.pk, c.document_id, v) for c, v in pairs])
+        vectors.insert(store, [(c.tenant_id, c.pk, c.document_id, v) for c, v in pairs], windows=packed)
         DocumentVectors.objects.get_or_create(document=document, store=store)
     return chunks
 

@@ -148,7 +148,8 @@ def test_it_weighs_each_partitions_common_words_by_its_rows() -> None:
     stats.append((None, None, -1.0))  # a partition never analyzed
 
     assert frequent(stats) == frozenset()  # memo: 10 of 1,000 rows; rare: 5 + 39.6 of 1,000
-    assert frequent(stats[:1]) == {"memo"}  # rare: in 5 chunks of 10, too few to say it is common
+    assert frequent(stats[:1]) == {"memo", "rare"}
+    assert frequent([(["one", "two"], [0.1, 0.5], 40.0)]) == {"two"}  # "one": 4 of 40 rows, still rare
 
 
 def test_it_never_calls_a_word_of_a_few_chunks_common() -> None:
