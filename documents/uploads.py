@@ -93,6 +93,15 @@ class Outcome:
         return self.document is not None
 
 
+def title_problem(title: str) -> str | None:
+    """Why `title` cannot be a document's title (every door asks this before `accept`), or None."""
+    if "\x00" in title:
+        return "the title cannot contain a NUL character."
+    if len(title.strip()) > 255:
+        return "at most 255 characters."
+    return None
+
+
 def too_large(name: str) -> Outcome:
     message = f"This file is larger than the {settings.MAX_FILE_SIZE_MB} MB limit."
     return Outcome(name, error=message, code="too_large")
@@ -111,13 +120,16 @@ def accept(
 ) -> Outcome:
     """Check one file and store it as a queued document, or say why not; nothing is left half-stored.
 
-    `path` is where the bytes already are on disk (a temporary upload or an operator's file), so
-    pypdfium2 can read them without loading the whole file into memory. `streamed`: what the
-    upload handler already learnt (hash, first and last bytes), so the file is not read again.
+    `path` is where the bytes already are on disk (an operator's file; a temporary upload's own path
+    is found here), so pypdfium2 can read them without loading the whole file into memory.
+    `streamed`: what the upload handler already learnt (hash, first and last bytes), so the file is
+    not read again.
     `title`: the document's title ("": made from the file name). `key`: the API key it came
     with (its embedding tokens are metered to the key).
     """
     name = PurePath(upload.name or "upload.pdf").name
+    if path is None and hasattr(upload, "temporary_file_path"):
+        path = upload.temporary_file_path()
     try:
         digest, size = _check_streamed(streamed) if streamed else _inspect(upload)
         if existing := Document.objects.filter(tenant=tenant, sha256=digest).first():

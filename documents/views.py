@@ -84,8 +84,7 @@ def _upload(request: TenantRequest) -> HttpResponse:
 
 
 def _accept(request: TenantRequest, upload: Any, streamed: uploads.Streamed | None) -> uploads.Outcome:
-    path = upload.temporary_file_path() if hasattr(upload, "temporary_file_path") else None
-    return uploads.accept(request.tenant, request.user, upload, path=path, streamed=streamed)
+    return uploads.accept(request.tenant, request.user, upload, streamed=streamed)
 
 
 def _flash_outcomes(request: TenantRequest, outcomes: list[uploads.Outcome], form: UploadForm) -> None:

@@ -276,11 +276,8 @@ def upload_file(
     if file is None:
         raise V1Error(400, "invalid", "Choose a PDF to upload, as the multipart field “file”.")
     title = _title(title)
-    path = file.temporary_file_path() if hasattr(file, "temporary_file_path") else None
     facts = size_limit.facts_for([file])[0]
-    outcome = uploads.accept(
-        tenant_request.tenant, request.user, file, path=path, streamed=facts, title=title
-    )
+    outcome = uploads.accept(tenant_request.tenant, request.user, file, streamed=facts, title=title)
     if outcome.duplicate is not None:
         existing = outcome.duplicate
         message = f"This workspace already has this file, as “{existing.title}”."
@@ -292,12 +289,9 @@ def upload_file(
 
 
 def _title(title: str) -> str:
-    title = title.strip()
-    if "\x00" in title:
-        raise V1Error(400, "invalid", "title: the title cannot contain a NUL character.")
-    if len(title) > 255:
-        raise V1Error(400, "invalid", "title: at most 255 characters.")
-    return title
+    if problem := uploads.title_problem(title):
+        raise V1Error(400, "invalid", f"title: {problem}")
+    return title.strip()
 
 
 def file_out(document: Any) -> schemas.FileOut:

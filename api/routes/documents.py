@@ -71,12 +71,11 @@ def upload(request: HttpRequest) -> Status:
     if len(files) != 1:
         raise ApiError(400, "file_required", "Send one PDF as the multipart field 'file'.")
     title = request.POST.get("title", "")
-    if "\x00" in title or len(title) > 255:
-        raise ApiError(400, "invalid_title", "The title must be at most 255 characters, without NUL.")
+    if problem := uploads.title_problem(title):
+        raise ApiError(400, "invalid_title", f"title: {problem}")
     upload_file = files[0]
-    path = upload_file.temporary_file_path() if hasattr(upload_file, "temporary_file_path") else None
     facts = size_limit.facts_for(files)[0]
-    outcome = uploads.accept(key.tenant, None, upload_file, path=path, streamed=facts, title=title, key=key)
+    outcome = uploads.accept(key.tenant, None, upload_file, streamed=facts, title=title, key=key)
     if outcome.document is None:
         raise _refused(outcome)
     live.push_list_changed(key.tenant)
