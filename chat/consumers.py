@@ -86,10 +86,44 @@ def parse(text_data: str | None) -> Request | None:
     raise Unreadable(f"Unknown action {action[:40]!r}.")
 
 
-class ChatConsumer(TenantConsumer):
+class TurnSocket:
+    """What every chat socket (the staff chat, the widget, the v1 API) does with its turns: one at a
+    time, stopped on request and when the socket closes, the answer then saved as stopped. Mixed in
+    before the consumer class; each socket answers (`answer`) in its own protocol."""
+
     turn: Turn | None = None
     generation: asyncio.Task[None] | None = None
+    closing = False
 
+    async def answer(self, turn: Turn) -> None:
+        raise NotImplementedError
+
+    def begin(self, turn: Turn) -> None:
+        self.turn = turn
+        self.generation = asyncio.create_task(self.answer(turn))
+
+    @property
+    def busy(self) -> bool:
+        return self.generation is not None and not self.generation.done()
+
+    @property
+    def open(self) -> bool:
+        return not self.closing
+
+    async def stop(self) -> None:
+        """Stop the answer being generated and wait until it is saved (as stopped)."""
+        task = self.generation
+        if task is not None and not task.done() and self.turn is not None:
+            self.turn.stop()  # ends the model's request at once
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def disconnect(self, code: int) -> None:
+        self.closing = True
+        await self.stop()
+        await super().disconnect(code)  # type: ignore[misc]
+
+
+class ChatConsumer(TurnSocket, TenantConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         received = time.monotonic()
         try:
@@ -103,12 +137,7 @@ class ChatConsumer(TenantConsumer):
         elif self.busy:
             await self.send(text_data=fragments.alert("Wait for this answer to finish, or stop it, first."))
         else:
-            self.turn = Turn(MemberCaller(self.membership, self.session_key), request, received)
-            self.generation = asyncio.create_task(self.answer(self.turn))
-
-    @property
-    def busy(self) -> bool:
-        return self.generation is not None and not self.generation.done()
+            self.begin(Turn(MemberCaller(self.membership, self.session_key), request, received))
 
     async def answer(self, turn: Turn) -> None:
         state: dict[str, Message] = {}
@@ -145,19 +174,3 @@ class ChatConsumer(TenantConsumer):
             await self.send(text_data=html)
         if isinstance(event, Failed) and event.code == Code.FORBIDDEN:
             await self.close(code=CLOSE_FORBIDDEN)
-
-    @property
-    def open(self) -> bool:
-        return not getattr(self, "closing", False)
-
-    async def stop(self) -> None:
-        """Stop the answer being generated and wait until it is saved (as stopped)."""
-        task = self.generation
-        if task is not None and not task.done() and self.turn is not None:
-            self.turn.stop()
-            await asyncio.gather(task, return_exceptions=True)
-
-    async def disconnect(self, code: int) -> None:
-        self.closing = True
-        await self.stop()
-        await super().disconnect(code)

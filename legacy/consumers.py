@@ -13,7 +13,6 @@ does not exist, or is not the user's, alike (4404). Every frame gets an answer; 
 away stops the answer (and its model request), which is saved as it was.
 """
 
-import asyncio
 import json
 import logging
 import time
@@ -23,7 +22,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.db import DatabaseError
 
-from chat.consumers import MAX_MESSAGE_CHARS, Unreadable, text_field
+from chat.consumers import MAX_MESSAGE_CHARS, TurnSocket, Unreadable, text_field
 from chat.models import Message
 from chat.turns import Ask, Code, Delta, Done, Event, Failed, Started, Turn, drive
 from legacy import access, tokens
@@ -87,13 +86,11 @@ def _usage(answer: Message) -> dict[str, int]:
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
 
 
-class V1ChatConsumer(TenantConsumer):
+class V1ChatConsumer(TurnSocket, TenantConsumer):
     """TenantConsumer's groups and pushes (a removed membership or ended sessions close the socket
     at once), with the token in place of the browser session."""
 
     claims: tokens.Claims
-    turn: Turn | None = None
-    generation: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         try:
@@ -156,12 +153,7 @@ class V1ChatConsumer(TenantConsumer):
             message = "Wait for this answer to finish before sending the next question."
             await self.send_json({"type": "error", "message": message, "code": "busy"})
             return
-        self.turn = Turn(TokenCaller(self.membership, self.claims), request, received)
-        self.generation = asyncio.create_task(self.answer(self.turn))
-
-    @property
-    def busy(self) -> bool:
-        return self.generation is not None and not self.generation.done()
+        self.begin(Turn(TokenCaller(self.membership, self.claims), request, received))
 
     async def answer(self, turn: Turn) -> None:
         try:
@@ -190,13 +182,5 @@ class V1ChatConsumer(TenantConsumer):
         await self.close(code=CLOSE_FORBIDDEN)
 
     async def send_json(self, content: dict[str, Any]) -> None:
-        if not getattr(self, "closing", False):
+        if self.open:
             await self.send(text_data=json.dumps(content))
-
-    async def disconnect(self, code: int) -> None:
-        self.closing = True
-        task = self.generation
-        if task is not None and not task.done() and self.turn is not None:
-            self.turn.stop()  # ends the model's request at once; the answer is saved as stopped
-            await asyncio.gather(task, return_exceptions=True)
-        await super().disconnect(code)

@@ -16,7 +16,6 @@ docs/widget.md. A turn refused because the widget was switched off, or the site 
 allowed origins, closes the socket (4403).
 """
 
-import asyncio
 import json
 import logging
 import time
@@ -28,7 +27,7 @@ from django_ratelimit.core import is_ratelimited
 
 from assistants.models import Assistant
 from chat.callers import Code
-from chat.consumers import MAX_MESSAGE_CHARS, Unreadable, text_field
+from chat.consumers import MAX_MESSAGE_CHARS, TurnSocket, Unreadable, text_field
 from chat.models import Message
 from chat.turns import Ask, Delta, Done, Event, Failed, Started, Turn, drive, in_db_thread
 from docuchat.lib.client_ip import scope_client_ip
@@ -56,7 +55,7 @@ def read(text_data: str | None) -> dict[str, Any]:
     return data
 
 
-class WidgetConsumer(AsyncWebsocketConsumer):
+class WidgetConsumer(TurnSocket, AsyncWebsocketConsumer):
     # Nothing is pushed to a widget's socket, so it takes no channel (no advisory lock and queue in
     # the PostgreSQL channel layer per visitor): the turn checks access on every message instead.
     channel_layer_alias = None
@@ -64,8 +63,6 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     origin: str
     ip: str
     visitor: Visitor | None = None
-    turn: Turn | None = None
-    generation: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         public_id = str(self.scope["url_route"]["kwargs"]["assistant_id"])
@@ -100,7 +97,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "error", "message": str(exc)})
 
     async def send_json(self, payload: dict[str, Any]) -> None:
-        if not getattr(self, "closing", False):
+        if self.open:
             await self.send(text_data=json.dumps(payload))
 
     async def hello(self, token: str, conversation: str) -> None:
@@ -163,11 +160,10 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def ask(self, question: str, conversation: str, received: float) -> None:
         if self.visitor is None:
             raise Unreadable("Say hello first.")
-        if self.generation is not None and not self.generation.done():
+        if self.busy:
             await self.send_json({"type": "error", "message": "Wait for this answer to finish, or stop it."})
             return
-        self.turn = Turn(self.caller(), Ask(question=question, session=conversation), received)
-        self.generation = asyncio.create_task(self.answer(self.turn))
+        self.begin(Turn(self.caller(), Ask(question=question, session=conversation), received))
 
     async def answer(self, turn: Turn) -> None:
         try:
@@ -204,13 +200,3 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def refuse(self, message: str) -> None:
         await self.send_json({"type": "failed", "code": Code.FORBIDDEN, "message": message})
         await self.close(code=CLOSE_FORBIDDEN)
-
-    async def stop(self) -> None:
-        task = self.generation
-        if task is not None and not task.done() and self.turn is not None:
-            self.turn.stop()
-            await asyncio.gather(task, return_exceptions=True)
-
-    async def disconnect(self, code: int) -> None:
-        self.closing = True
-        await self.stop()
