@@ -5,9 +5,9 @@ without `scope` 403 naming it, a key over its rate limit 429. The route then fin
 `request.auth`, and everything it reads is scoped to the key's workspace (api/access.py).
 """
 
-from collections.abc import Callable
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -18,6 +18,7 @@ from api.errors import PREFIX, ApiError
 from api.models import ApiKey, Scope
 from chat.callers import allowed_by_rate_limit
 from chat.turns import in_db_thread
+from docuchat.lib.middleware import DualMiddleware
 
 MISSING = "Send an API key: 'Authorization: Bearer dck_...'."
 INVALID = "This API key is not valid: it is wrong, revoked or expired."
@@ -94,11 +95,15 @@ class TurnKeyAuth(KeyAuth):
         return token.strip()
 
 
+def is_preflight(request: HttpRequest) -> bool:
+    return request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+
+
 def key_of(request: HttpRequest) -> ApiKey:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
-class CorsMiddleware:
+class CorsMiddleware(DualMiddleware):
     """CORS for /api/, off unless a key lists the page's origin.
 
     A preflight (OPTIONS) carries no key, so it is allowed for an origin that some usable key
@@ -108,23 +113,30 @@ class CorsMiddleware:
     METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
     HEADERS = "Authorization, Content-Type, Accept"
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def call(self, request: HttpRequest) -> HttpResponse:
         origin = request.headers.get("Origin")
         if not request.path.startswith(PREFIX) or not origin:
             return self.get_response(request)
-        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        if is_preflight(request):
             return self.preflight(origin)
-        response = self.get_response(request)
+        return self.allowed(request, origin, self.get_response(request))
+
+    async def acall(self, request: HttpRequest) -> HttpResponse:
+        origin = request.headers.get("Origin")
+        if not request.path.startswith(PREFIX) or not origin:
+            return await self.get_response(request)
+        if is_preflight(request):
+            return await sync_to_async(self.preflight)(origin)
+        return self.allowed(request, origin, await self.get_response(request))
+
+    def allowed(self, request: HttpRequest, origin: str, response: HttpResponse) -> HttpResponse:
         key: Any = getattr(request, "api_key", None)
         if key is not None and origin in key.allowed_origins:
             response["Access-Control-Allow-Origin"] = origin
         response["Vary"] = ", ".join(filter(None, [response.get("Vary"), "Origin"]))
         return response
 
-    def preflight(self, origin: str) -> HttpResponse:
+    def preflight(self, origin: str) -> HttpResponse:  # reads the database
         response = HttpResponse(status=204)
         response["Vary"] = "Origin"
         usable = Q(revoked__isnull=True) & (Q(expires__isnull=True) | Q(expires__gt=timezone.now()))

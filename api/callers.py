@@ -34,7 +34,10 @@ class ApiKeyCaller(Caller):
         return caller
 
     def still_allowed(self) -> None:
-        key = keys.authenticate(self.secret) if self.secret else keys.still_usable(self.key_id)
+        if self.secret:  # its use is noted when the answer is saved (answered)
+            key = keys.authenticate(self.secret, note_use=False)
+        else:
+            key = keys.still_usable(self.key_id)
         if key is None:
             self.refusal = "invalid_key"
             raise Refused("This API key is not valid: it is wrong, revoked or expired.", Code.FORBIDDEN)
@@ -77,3 +80,6 @@ class ApiKeyCaller(Caller):
 
     def metered_to(self) -> dict[str, Any]:
         return {"api_key_id": self.key_id}
+
+    def answered(self) -> None:
+        keys.note_used(self.key)  # after the answer: a write fewer before its first token (bench/api.py)

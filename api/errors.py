@@ -8,9 +8,10 @@ docuchat/lib/body_limit.py. See docs/api.md.
 """
 
 import logging
-from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from docuchat.lib.middleware import DualMiddleware
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +51,21 @@ def is_json(response: HttpResponse) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
 
-class JsonErrorsMiddleware:
+class JsonErrorsMiddleware(DualMiddleware):
     """Outermost for /api/: an error response that is not JSON becomes {code, message}."""
 
     prefix = PREFIX
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
     def replacement(self, status: int) -> JsonResponse:
         return by_status(status)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def call(self, request: HttpRequest) -> HttpResponse:
+        return self.checked(request, self.get_response(request))
+
+    async def acall(self, request: HttpRequest) -> HttpResponse:
+        return self.checked(request, await self.get_response(request))
+
+    def checked(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if not request.path.startswith(self.prefix) or response.status_code < 400 or is_json(response):
             return response
         replaced = self.replacement(response.status_code)

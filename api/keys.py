@@ -4,7 +4,7 @@ The secret is returned once, by `create` and `rotate`, and never stored: only it
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import SHOWN, ApiKey, Scope, digest, new_secret
+from docuchat.lib.joined import Joined
 from documents import queueing
 from tenants import audit
 from tenants.models import Tenant
@@ -114,25 +115,50 @@ def revoke(key: ApiKey, actor: Any) -> bool:
     return bool(changed)
 
 
-def authenticate(secret: str) -> ApiKey | None:
-    """The usable key with this secret (or with it as the old secret, in its grace period), or None."""
+def authenticate(secret: str, *, note_use: bool = True) -> ApiKey | None:
+    """The usable key with this secret (or with it as the old secret, in its grace period), or None.
+
+    `note_use`: record now that it was used (a chat turn does it as its answer is saved instead)."""
     if not secret.startswith("dck_") or len(secret) > 200:
         return None
     hashed, now = digest(secret), timezone.now()
-    found = ApiKey.objects.select_related("tenant")
     # The current secret by its unique index first: one quick query on every request.
-    key = found.filter(secret_hash=hashed).first() or (
-        found.filter(previous_hash=hashed, previous_valid_until__gt=now).first()
-    )
+    key = _with_tenant(BY_SECRET, [hashed]) or _with_tenant(BY_PREVIOUS, [hashed, now])
     if key is None or not key.usable(now):
         return None
+    if note_use:
+        note_used(key, now)
+    return key
+
+
+def note_used(key: ApiKey, now: datetime | None = None) -> None:
+    """Record that the key was used, at most once per LAST_USED_EVERY (shown to the minute)."""
+    now = now or timezone.now()
     if key.last_used is None or now - key.last_used >= LAST_USED_EVERY:
         ApiKey.objects.filter(pk=key.pk).update(last_used=now)
         key.last_used = now
-    return key
 
 
 def still_usable(key_id: int) -> ApiKey | None:
     """The key, fresh from the database, if it is still usable (asked at every chat turn)."""
-    key = ApiKey.objects.select_related("tenant").filter(pk=key_id).first()
+    key = _with_tenant(BY_ID, [key_id])
     return key if key is not None and key.usable() else None
+
+
+# ApiKey.objects.select_related("tenant").filter(...).first(), as one hand-written query each: they
+# run for every API request and chat turn (docuchat/lib/joined.py).
+_KEY_AND_TENANT = ((ApiKey, "k", ""), (Tenant, "t", "t.id = k.tenant_id"))
+BY_SECRET = Joined(_KEY_AND_TENANT, "k.secret_hash = %s")
+BY_PREVIOUS = Joined(
+    _KEY_AND_TENANT, "k.previous_hash = %s AND k.previous_hash <> '' AND k.previous_valid_until > %s"
+)
+BY_ID = Joined(_KEY_AND_TENANT, "k.id = %s")
+
+
+def _with_tenant(query: Joined, params: list[Any]) -> ApiKey | None:
+    loaded = query.first(params)
+    if loaded is None:
+        return None
+    key, tenant = loaded
+    key.tenant = tenant  # type: ignore[assignment]
+    return key  # type: ignore[return-value]

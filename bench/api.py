@@ -10,6 +10,10 @@
    clients on keep-alive connections, for `--requests` requests: requests per second.
 
     .venv/bin/python bench/api.py [--chunks 10000] [--questions 100] [--requests 300] [--concurrency 8]
+        [--ports FIRST-LAST] [--profile FILE]
+
+`--profile FILE` samples the server process with py-spy during the first-token run (both doors;
+summarise with bench/profile_summary.py, e.g. `--match django/core/handlers`).
 """
 
 import argparse
@@ -31,6 +35,7 @@ parser.add_argument("--requests", type=int, default=300)
 parser.add_argument("--concurrency", type=int, default=8)
 parser.add_argument("--tokens", type=int, default=5, help="tokens per answer in the throughput run")
 parser.add_argument("--ports", default="", help="FIRST-LAST: the servers' ports (default: any free ones)")
+parser.add_argument("--profile", type=Path, help="py-spy stacks of the server during the first-token run")
 ARGS = parser.parse_args()
 retrieval_data.setup(ARGS.chunks)
 
@@ -210,6 +215,8 @@ def main() -> None:
     log_dir = Path(tempfile.mkdtemp(prefix="bench-api-"))
 
     servers = chat_harness.start(tokens=20, rate=0, log_dir=log_dir / "first-token")
+    if ARGS.profile:
+        servers.profile(servers.processes[-1].pid, ARGS.profile)
     try:
         ws, sse = asyncio.run(first_tokens(servers.port, asked, cookies, secrets))
     finally:

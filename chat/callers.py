@@ -113,6 +113,10 @@ class Caller(ABC):
         """The UsageRecord fields that say whom this turn's usage is metered to: {"user": ...},
         {"assistant_id": ...}, or an API key's."""
 
+    def answered(self) -> None:
+        """The answer is being saved (in its transaction): bookkeeping kept off the first token."""
+        return None
+
 
 def allowed_by_rate_limit(key: str, limit: int) -> bool:
     """`limit` messages per clock minute for `key`, counted in the shared cache."""

@@ -369,6 +369,7 @@ def finish(turn: Turn, outcome: Outcome, prompt: Prompt | None) -> Message:
     with quotas.released(turn.reservation), transaction.atomic():  # given back after the usage is recorded
         answer.save()
         metering.record_calls(turn.tenant, user, calls, message=answer, **metered)
+        turn.caller.answered()
     return answer
 
 

@@ -1,12 +1,19 @@
-"""ASGI entry point: HTTP through Django (behind the per-route body limits), WebSockets through
-Channels' routing. Served by uvicorn (docuchat/serve.py)."""
+"""ASGI entry point: HTTP through Django (behind the per-route body limits, and with hop-free
+middleware: docuchat/lib/middleware.py), WebSockets through Channels' routing. Served by uvicorn
+(docuchat/serve.py)."""
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "docuchat.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application does
+
+from docuchat.lib.middleware import HopFreeASGIHandler  # noqa: E402  (needs Django set up first)
+from docuchat.middleware import HOP_FREE  # noqa: E402
+
+# Django's handler, with the middleware in forms that cost a request no thread hop where they can.
+django_asgi_app = HopFreeASGIHandler(HOP_FREE)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

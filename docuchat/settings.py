@@ -60,8 +60,11 @@ INSTALLED_APPS = [
     "legacy",
 ]
 
+# Served by uvicorn, the app runs these through docuchat.asgi's handler, which swaps in forms of
+# them that cost an API request no thread hop (docuchat/middleware.py HOP_FREE); Django's checks
+# (check --deploy, the admin's) and the test client read this list as it is.
 MIDDLEWARE = [
-    "docuchat.middleware.health_check_middleware",  # first: probes do not use the public host
+    "docuchat.middleware.HealthChecks",  # first: probes do not use the public host
     "api.errors.JsonErrorsMiddleware",  # every error under /api/ answers JSON, whoever made it
     "legacy.errors.V1JsonErrorsMiddleware",  # and under /v1/, in the original backend's shape
     "api.auth.CorsMiddleware",  # CORS for /api/, only for origins an API key lists

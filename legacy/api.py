@@ -5,7 +5,7 @@
     POST /v1/files               multipart file, title
     GET  /v1/files/{id}          the file's indexing status (to wait until it is ready)
     GET  /v1/usage               the caller's tokens over the last 24 hours and 7 days
-    GET  /healthz                (docuchat/middleware.py; listed in the OpenAPI document here)
+    GET  /healthz                (docuchat/middleware.py HealthChecks; listed in the OpenAPI document here)
 
 Streaming chat is the WebSocket /ws/chat (legacy/consumers.py). The workspace is named by the
 X-Tenant-ID header. Every error is JSON: {"code", "message", "detail"}. See docs/v1-api.md.

@@ -11,11 +11,10 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
+from docuchat.lib.joined import Joined
 from tenants.models import Membership
 
 ACTIVE_EVERY = timedelta(minutes=5)  # "last active" is shown to the minute; no write per request
@@ -89,38 +88,22 @@ def current_membership(tenant_id: int, user_id: int, session_key: str | None) ->
 
 def _active_membership(tenant_id: int, user_id: int) -> Membership | None:
     """Membership.objects.select_related("tenant", "user").filter(tenant_id=..., user_id=...,
-    user__is_active=True).first(), as one hand-written query: it runs for every chat message, and
-    the ORM took longer to compile it and build its rows than PostgreSQL took to answer it."""
-    sql, models = _membership_query()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [tenant_id, user_id])
-        row = cursor.fetchone()
-    if row is None:
+    user__is_active=True).first(), as one hand-written query (docuchat/lib/joined.py): it runs for
+    every chat message."""
+    loaded = _membership_query().first([tenant_id, user_id])
+    if loaded is None:
         return None
-    loaded, at = [], 0
-    for model, names in models:
-        loaded.append(model.from_db(DEFAULT_DB_ALIAS, names, row[at : at + len(names)]))
-        at += len(names)
     membership, tenant, user = loaded
-    membership.tenant, membership.user = tenant, user
-    return membership
+    membership.tenant, membership.user = tenant, user  # type: ignore[attr-defined]
+    return membership  # type: ignore[return-value]
 
 
 @cache
-def _membership_query() -> tuple[str, list[tuple[type[Model], list[str]]]]:
+def _membership_query() -> Joined:
     from accounts.models import User
     from tenants.models import Tenant
 
-    models: list[tuple[type[Model], list[str]]] = []
-    columns = []
-    for model, alias in ((Membership, "m"), (Tenant, "t"), (User, "u")):
-        fields = model._meta.concrete_fields
-        models.append((model, [f.attname for f in fields]))
-        columns += [f"{alias}.{connection.ops.quote_name(f.column)}" for f in fields]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {Membership._meta.db_table} m"  # noqa: S608 (names from the models)
-        f" JOIN {Tenant._meta.db_table} t ON t.id = m.tenant_id"
-        f" JOIN {User._meta.db_table} u ON u.id = m.user_id"
-        " WHERE m.tenant_id = %s AND m.user_id = %s AND u.is_active ORDER BY m.id LIMIT 1"
+    return Joined(
+        ((Membership, "m", ""), (Tenant, "t", "t.id = m.tenant_id"), (User, "u", "u.id = m.user_id")),
+        "m.tenant_id = %s AND m.user_id = %s AND u.is_active",
     )
-    return sql, models

@@ -1,5 +1,6 @@
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -61,6 +62,18 @@ def test_it_answers_401_for_revoked_expired_wrong_and_missing_keys(cast: Cast, m
         response = KeyClient(secret).get(USAGE)
         assert response.status_code == 401, secret
         assert set(response.json()) == {"code", "message"}
+
+
+def test_it_looks_a_key_and_its_workspace_up_in_one_query(cast: Cast, django_assert_num_queries: Any) -> None:
+    issued = keys.create(cast.acme, None, "CI", ["chat", "usage:read"], allowed_origins=["https://a.example"])
+    ApiKey.objects.filter(pk=issued.key.pk).update(last_used=timezone.now())
+    with django_assert_num_queries(1):
+        key = keys.authenticate(issued.secret)
+        assert key is not None
+        assert key.tenant.slug == cast.acme.slug
+    assert key.scopes == ["chat", "usage:read"] and key.allowed_origins == ["https://a.example"]
+    assert keys.still_usable(key.pk) == key
+    assert keys.authenticate("dck_" + "x" * 40) is None
 
 
 def test_it_records_when_a_key_was_last_used(cast: Cast, make_key: MakeKey) -> None:

@@ -11,8 +11,10 @@ upload view must install its size limit before anything reads its body (document
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.utils.deprecation import MiddlewareMixin
+
+from docuchat.lib.middleware import DualMiddleware
 
 NUL = "\x00"
 MESSAGE = "This request contains a NUL character (\\x00), which no address or field accepts. Remove it."
@@ -36,10 +38,25 @@ def carries_nul(request: HttpRequest, *, read_body: bool) -> bool:
     return read_body and request.method == "POST" and _has_nul(_query_texts(request.POST))
 
 
-class RejectNulMiddleware(MiddlewareMixin):
-    def process_view(
-        self, request: HttpRequest, view: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> HttpResponse | None:
+class RejectNulMiddleware(DualMiddleware):
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        super().__init__(get_response)
+        self.process_view = self.aview if self.is_async else self.view
+
+    def call(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    async def acall(self, request: HttpRequest) -> HttpResponse:
+        return await self.get_response(request)
+
+    def view(self, request: HttpRequest, view: Callable[..., Any], *args: Any) -> HttpResponse | None:
         if carries_nul(request, read_body=not getattr(view, "csrf_exempt", False)):
             return HttpResponseBadRequest(MESSAGE, content_type="text/plain; charset=utf-8")
         return None
+
+    async def aview(self, request: HttpRequest, view: Callable[..., Any], *args: Any) -> HttpResponse | None:
+        """On the event loop when it reads no body (the API's views, exempt from CSRF); a form's
+        body may be large (an upload), so that one is read in a thread."""
+        if getattr(view, "csrf_exempt", False):
+            return self.view(request, view, *args)
+        return await sync_to_async(self.view, thread_sensitive=True)(request, view, *args)
