@@ -49,6 +49,14 @@ def test_it_meters_the_usage_to_the_key(client: KeyClient) -> None:
     assert kinds == {"chat", "query_embedding"}
 
 
+def test_it_notes_the_keys_use_when_the_answer_is_saved(client: KeyClient) -> None:
+    assert ApiKey.objects.get().last_used is None
+    assert client.post(URL, QUESTION, content_type="application/json").status_code == 200
+    key = ApiKey.objects.get()
+    answer = Message.objects.get(role=Message.Role.ASSISTANT)
+    assert key.last_used is not None and key.last_used >= answer.created
+
+
 def test_it_continues_a_conversation_and_reads_it_back(client: KeyClient, llm: FakeLLM) -> None:
     first = client.post(URL, QUESTION, content_type="application/json").json()
     again = {"question": "And after 30 days?", "conversation": first["conversation"]}
