@@ -223,12 +223,12 @@ def ranked_chunks(
     if vector is not None:
         statements.append(vectors.nearest_sql(store, documents=bool(ids)))
         params["vector"] = vectors.literal(vector)
-    parts, required = informative_parts(query, common_words())
-    terms = (" " if required else " or ").join(parts)
+    common = common_words()
+    terms = websearch_terms(query, common)
     if terms:
         statements.append(full_text_sql(documents=bool(ids)))
         params.update(terms=terms, pattern=STEM_PATTERN, prefix=STEM_PREFIX, exact_weight=EXACT_WEIGHT)
-        params.update(parts=parts, depth=limit * COORDINATION_DEPTH)
+        params.update(parts=informative_parts(query, common)[0], depth=limit * COORDINATION_DEPTH)
     if ids:
         params["documents"] = ids
     with connection.cursor() as cursor:
