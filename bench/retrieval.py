@@ -145,7 +145,7 @@ def run_scale(chunks: int, count: int) -> None:
     questions = questions[50:]
     chat_times, chat_recalls = measure(questions, candidates)
     bare_times, bare_recalls = measure(questions, k)
-    hybrid = [timed(retrieval.hybrid_search, t, w, v, store=STORE)[0] for t, v, w in questions]
+    hybrid = [timed(retrieval.hybrid_search, Tenant(pk=t), w, v, store=STORE)[0] for t, v, w in questions]
     print(f"\n== {chunks:,} chunks, {retrieval_data.TENANTS} tenants, {len(questions)} questions ==")
     report(f"top-{k}, tenant-filtered", chat_times, f"the chat's way: best {k} of {candidates} from HNSW")
     report_recall(f"recall@{k} vs exact", chat_recalls)

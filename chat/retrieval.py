@@ -41,6 +41,9 @@ STATS_CHECK_SECONDS = 1.0
 LISTING_LOOKAHEAD = 2  # k * this many fused candidates are loaded, so that body chunks can pass listings
 EXACT_WEIGHT = 1.0  # the words as written count this much more than their stems in the ranking
 CANDIDATES_PER_RESULT = 4  # each half ranks k * this many chunks before fusing
+# The full-text half's best (k * CANDIDATES_PER_RESULT) * this many by ts_rank_cd are ranked again
+# by how many of the question's words each matches (full_text_sql). Measured on bench/eval.
+COORDINATION_DEPTH = 2
 # Offline models: the best k * this many fused candidates are ranked again by their nearest sentence
 # window (documents/windows.py), a third ranking fused with this weight. Tuned on bench/eval.
 RERANK_PER_RESULT = 8
@@ -220,10 +223,12 @@ def ranked_chunks(
     if vector is not None:
         statements.append(vectors.nearest_sql(store, documents=bool(ids)))
         params["vector"] = vectors.literal(vector)
-    terms = websearch_terms(query, common_words())
+    common = common_words()
+    terms = websearch_terms(query, common)
     if terms:
         statements.append(full_text_sql(documents=bool(ids)))
         params.update(terms=terms, pattern=STEM_PATTERN, prefix=STEM_PREFIX, exact_weight=EXACT_WEIGHT)
+        params.update(parts=informative_parts(query, common)[0], depth=limit * COORDINATION_DEPTH)
     if ids:
         params["documents"] = ids
     with connection.cursor() as cursor:
@@ -245,32 +250,51 @@ ITERATIVE_SCAN_SQL = (
 def full_text_sql(*, documents: bool) -> str:
     """The tenant's chunks (of %(documents)s) that match %(terms)s (websearch_terms), best first.
 
-    A word matches as written ('simple', any language) or by its stem as a prefix: the Snowball
-    stem of English words and of Russian ones (PostgreSQL's 'russian' configuration stems ASCII
-    words with english_stem), so that "installing" finds "install" and "installation". Stems
-    shorter than 4 letters match only whole words. The tenant is a literal (psycopg binds on the
-    client), so PostgreSQL reads only its partition.
+    1. A word matches as written ('simple', any language) or by its stem as a prefix: the Snowball
+       stem of English words and of Russian ones (PostgreSQL's 'russian' configuration stems ASCII
+       words with english_stem), so that "installing" finds "install" and "installation". Stems
+       shorter than 4 letters match only whole words.
+    2. The best %(depth)s by ts_rank_cd are ranked again by how many of the question's parts
+       (%(parts)s: its phrases and informative words, informative_parts) each one matches, then by
+       ts_rank_cd (coordination level): a chunk with four of the question's words beats one that
+       repeats one of them. ts_rank_cd alone sums the matches, and a rare word said often wins.
+       Only those rows are counted, so the extra work does not grow with the tenant's chunks.
+    The tenant is a literal (psycopg binds on the client), so PostgreSQL reads only its partition.
     """
     scope = " AND documents_chunk.document_id = ANY(%(documents)s)" if documents else ""
     return (
-        "SELECT documents_chunk.id FROM documents_chunk,"  # noqa: S608 (constants only)
+        "WITH part AS MATERIALIZED (SELECT websearch_to_tsquery('simple', p) || regexp_replace("  # noqa: S608
+        "websearch_to_tsquery('russian', p)::text, %(pattern)s, %(prefix)s, 'g')::tsquery AS q"
+        " FROM unnest(%(parts)s::text[]) AS p)"
+        " SELECT top.id FROM (SELECT documents_chunk.id, documents_chunk.search,"
+        " %(exact_weight)s * ts_rank_cd(documents_chunk.search, query.exact)"
+        " + ts_rank_cd(documents_chunk.search, query.q) AS rank FROM documents_chunk,"
         " (SELECT websearch_to_tsquery('simple', %(terms)s) AS exact,"
         " websearch_to_tsquery('simple', %(terms)s) || regexp_replace(websearch_to_tsquery("
         "'russian', %(terms)s)::text, %(pattern)s, %(prefix)s, 'g')::tsquery AS q) AS query"
         f" WHERE documents_chunk.tenant_id = %(tenant)s{scope} AND documents_chunk.search @@ query.q"
-        " ORDER BY %(exact_weight)s * ts_rank_cd(documents_chunk.search, query.exact)"
-        " + ts_rank_cd(documents_chunk.search, query.q) DESC, documents_chunk.id LIMIT %(limit)s"
+        " ORDER BY rank DESC, documents_chunk.id LIMIT %(depth)s) AS top"
+        " ORDER BY (SELECT count(*) FROM part WHERE top.search @@ part.q) DESC, top.rank DESC, top.id"
+        " LIMIT %(limit)s"
     )
 
 
 def websearch_terms(question: str, common: frozenset[str] = frozenset()) -> str:
-    """The question as a websearch_to_tsquery query: its informative words as alternatives.
+    """The question as a websearch_to_tsquery query: its informative parts (informative_parts) as
+    alternatives, or all required when every word was common."""
+    parts, required = informative_parts(question, common)
+    return (" " if required else " or ").join(parts)
+
+
+def informative_parts(question: str, common: frozenset[str] = frozenset()) -> tuple[list[str], bool]:
+    """The question's quoted phrases and informative words, in websearch_to_tsquery syntax, and
+    whether all of them are required.
 
     1. Quoted phrases stay phrases; function words (STOPWORDS) go.
     2. Words found in most chunks (`common`) go too: they say little, and each would make the
        query match, and rank, a large part of the tenant's chunks.
-    3. What is left is OR-ed: a question is rarely in one chunk word for word. If every word was
-       common, they are all required instead (AND), which stays cheap and precise.
+    3. What is left is meant to be OR-ed: a question is rarely in one chunk word for word. If every
+       word was common, they are all required instead (AND), which stays cheap and precise.
     """
     phrases = [" ".join(WORD.findall(p)) for p in PHRASE.findall(question)]
     words: list[str] = []
@@ -280,8 +304,8 @@ def websearch_terms(question: str, common: frozenset[str] = frozenset()) -> str:
     rare = [w for w in words if w not in common]
     parts = [f'"{p}"' for p in phrases if p] + rare[:MAX_TERMS]
     if parts:
-        return " or ".join(parts)
-    return " ".join(words[:MAX_TERMS])
+        return parts, False
+    return words[:MAX_TERMS], True
 
 
 _common_words: tuple[float, frozenset[str]] = (-COMMON_WORDS_TTL, frozenset())
