@@ -10,7 +10,7 @@
    clients on keep-alive connections, for `--requests` requests: requests per second.
 
     .venv/bin/python bench/api.py [--chunks 10000] [--questions 100] [--requests 300] [--concurrency 8]
-        [--ports FIRST-LAST] [--profile FILE]
+        [--ports FIRST-LAST] [--settle 0.05] [--profile FILE]
 
 `--profile FILE` samples the server process with py-spy during the first-token run (both doors;
 summarise with bench/profile_summary.py, e.g. `--match django/core/handlers`).
@@ -35,6 +35,7 @@ parser.add_argument("--requests", type=int, default=300)
 parser.add_argument("--concurrency", type=int, default=8)
 parser.add_argument("--tokens", type=int, default=5, help="tokens per answer in the throughput run")
 parser.add_argument("--ports", default="", help="FIRST-LAST: the servers' ports (default: any free ones)")
+parser.add_argument("--settle", type=float, default=0.05, help="seconds between two questions (0: none)")
 parser.add_argument("--profile", type=Path, help="py-spy stacks of the server during the first-token run")
 ARGS = parser.parse_args()
 retrieval_data.setup(ARGS.chunks)
@@ -173,11 +174,16 @@ async def ws_first_token(port: int, slug: str, cookie: str, question: str) -> ch
 
 
 async def first_tokens(port: int, asked: list[Asked], cookies: list[str], secrets: dict[int, str]) -> tuple:
-    """Alternately, so that both doors see the same load and caches."""
+    """Alternately, so that both doors see the same load and caches; each question after the
+    server has finished with the one before (`--settle`): a closed socket's teardown (the channel
+    layer's, the turn's last save) otherwise ran during the next SSE question, and an HTTP
+    request's during the next socket's, which are not the same work."""
     ws, sse = [], []
     for (tenant, _, question), cookie in zip(asked, cookies, strict=True):
         ws.append(await ws_first_token(port, tenant.slug, cookie, question))
+        await asyncio.sleep(ARGS.settle)
         sse.append(await sse_first_token(port, secrets[tenant.pk], question))
+        await asyncio.sleep(ARGS.settle)
     return ws, sse
 
 
