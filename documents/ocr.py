@@ -24,6 +24,10 @@ MAX_SIDE = 2000  # pixels: a huge page is rendered smaller rather than asking fo
 SPACE_PROBABILITY = 0.03
 WORD = re.compile(r"\w")
 SAME_LINE = 0.5  # boxes whose tops differ by less than this share of their height are one line
+# Text lines recognized together (RapidOCR's default is 6). Lines of a batch are padded to its
+# widest, and larger batches outgrow the CPU's caches: 3 took 2.0 CPU s a page, 6 took 2.3, 12 took
+# 3.9 (bench/ocr.py, docs/ocr.md).
+REC_BATCH = 3
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Reader:
         )
         recognizer = self.engine.text_rec
         recognizer.postprocess_op = Spaces(recognizer.postprocess_op)
+        recognizer.rec_batch_num = REC_BATCH
         # The same models, simplified (documents/ocr_models.py): half the CPU for the same text.
         models = update_model_path(read_yaml(DEFAULT_CFG_PATH))
         self.engine.text_det.infer.session = ocr_models.session(models["Det"]["model_path"], threads)
