@@ -30,7 +30,7 @@ from onnx import helper, numpy_helper
 
 
 def session(model_path: str | Path, threads: int) -> ort.InferenceSession:
-    """An onnxruntime session of the simplified model, with RapidOCR's own options but spinning."""
+    """An onnxruntime session of the simplified model: RapidOCR's options, but idle threads sleep."""
     options = ort.SessionOptions()
     options.log_severity_level = 4
     options.enable_cpu_mem_arena = False
@@ -72,14 +72,14 @@ class Graph:
             for name in node.input:
                 self.readers.setdefault(name, []).append(node)
         self.outputs = {output.name for output in model.graph.output}
-        self.removed: set[int] = set()
+        self.removed: set[str] = set()  # outputs of the nodes taken out (each is unique in ONNX)
         self.added: list[Any] = []
 
     def ops(self, op_type: str) -> list[Any]:
         return [node for node in [*self.model.graph.node, *self.added] if node.op_type == op_type]
 
     def alive(self, node: Any) -> bool:
-        return id(node) not in self.removed
+        return node.output[0] not in self.removed
 
     def only_reader(self, name: str, op_type: str) -> Any:
         readers = self.readers.get(name, [])
@@ -115,9 +115,9 @@ class Graph:
         result = helper.make_node("Mul", [x, gate.output[0]], [div.output[0] + "_hard_swish"])
         self.added += [gate, result]
         self.readers[gate.output[0]] = [result]
-        self.removed.update({id(add), id(clip), id(mul), id(div)})
+        self.removed.update(node.output[0] for node in (add, clip, mul, div))
         self.rename(div.output[0], result.output[0])
-        self.readers[x] = [node for node in self.readers[x] if node not in (add, mul)] + [gate, result]
+        self.readers[x] = [node for node in self.readers[x] if self.alive(node)] + [gate, result]
 
     def affine(self, value: str) -> tuple[float, float, list[Any]]:
         """(s, b, nodes) of `* s` then `+ b` (either may be missing) read from `value` alone."""
@@ -136,7 +136,7 @@ class Graph:
             return
         weights, bias = self.weights(conv)
         self.set_weights(conv, weights * scale, bias * scale + shift)
-        self.removed.update(id(node) for node in nodes)
+        self.removed.update(node.output[0] for node in nodes)
         self.readers[conv.output[0]] = []
         self.rename(nodes[-1].output[0], conv.output[0])
 
@@ -153,7 +153,7 @@ class Graph:
             weights, bias = self.weights(conv)
             self.set_weights(conv, weights * scale, bias + shift * weights.sum(axis=(1, 2, 3)))
             replace(conv.input, 0, value)
-        self.removed.update(id(node) for node in nodes)
+        self.removed.update(node.output[0] for node in nodes)
         self.readers[value] = [node for node in self.readers[value] if node is not nodes[0]] + convs
 
     def keep_shift(self, value: str, scale: float, shift: float, nodes: list[Any], convs: list[Any]) -> None:
@@ -173,11 +173,12 @@ class Graph:
                 self.constant(add.output[0] + "_one", np.ones((channels, 1, 1, 1))),
                 self.constant(add.output[0] + "_shift", np.full(channels, shift / scale)),
             ],
-            [add.output[0]],
+            [add.output[0] + "_shifted"],
             group=channels,
         )
         self.added.append(shifter)
-        self.removed.update({id(mul), id(add)})
+        self.removed.update({mul.output[0], add.output[0]})
+        self.rename(add.output[0], shifter.output[0])
         self.readers[value] = [node for node in self.readers[value] if node is not mul] + [shifter]
 
     def weights(self, conv: Any) -> tuple[np.ndarray, np.ndarray]:
