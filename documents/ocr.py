@@ -7,7 +7,7 @@ server nor the worker carries the engine's ~0.5 GB.
 
 Resolution and threads were tuned with bench/ocr.py (see docs/ocr.md): recognition works on text
 lines scaled to 48 pixels high whatever the resolution, so its cost follows the amount of text;
-96 dpi was as fast as 72 and more accurate, 150 dpi the most accurate but 1.3 times the CPU.
+96 dpi was as fast as 72 and more accurate, 150 dpi the most accurate but 1.3 to 1.7 times the CPU.
 Recognition is 83% of the CPU; the models are simplified at start-up (documents/ocr_models.py).
 """
 
