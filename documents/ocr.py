@@ -7,10 +7,12 @@ server nor the worker carries the engine's ~0.5 GB.
 
 Resolution and threads were tuned with bench/ocr.py (see docs/ocr.md): recognition works on text
 lines scaled to 48 pixels high whatever the resolution, so its cost follows the amount of text;
-96 dpi was as fast as 72 and more accurate, 150 dpi the most accurate but 1.8 times slower.
+96 dpi was as fast as 72 and more accurate, 150 dpi the most accurate but 1.3 to 1.7 times the CPU.
+Recognition is 83% of the CPU; the models are simplified at start-up (documents/ocr_models.py).
 """
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +26,10 @@ MAX_SIDE = 2000  # pixels: a huge page is rendered smaller rather than asking fo
 SPACE_PROBABILITY = 0.03
 WORD = re.compile(r"\w")
 SAME_LINE = 0.5  # boxes whose tops differ by less than this share of their height are one line
+# Text lines recognized together (RapidOCR's default is 6). Lines of a batch are padded to its
+# widest, and larger batches outgrow the CPU's caches: 3 took 2.0 CPU s a page, 6 took 2.3, 12 took
+# 3.9 (bench/ocr.py, docs/ocr.md).
+REC_BATCH = 3
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,9 @@ class Reader:
 
     def __init__(self, dpi: int, threads: int) -> None:
         from rapidocr_onnxruntime import RapidOCR
+        from rapidocr_onnxruntime.main import DEFAULT_CFG_PATH, read_yaml, update_model_path
+
+        from documents import ocr_models
 
         self.dpi = dpi
         self.engine = RapidOCR(
@@ -50,6 +59,14 @@ class Reader:
         )
         recognizer = self.engine.text_rec
         recognizer.postprocess_op = Spaces(recognizer.postprocess_op)
+        # The same models, simplified (documents/ocr_models.py): half the CPU for the same text.
+        models = update_model_path(read_yaml(DEFAULT_CFG_PATH))
+        self.engine.text_det.infer.session = ocr_models.session(models["Det"]["model_path"], threads)
+        # The detector reads a page with `threads` threads; the recognizer's batches are shared
+        # among `threads` threads, each reading its batch alone: less CPU lost to coordination
+        # (2.0 against 2.2 to 2.4 CPU s a page with 2 threads, docs/ocr.md).
+        recognizer.session.session = ocr_models.session(models["Rec"]["model_path"], 1)
+        self.engine.text_rec = Batches(recognizer, threads)
 
     def read(self, page: pdfium.PdfPage) -> str:
         width, height = page.get_size()
@@ -61,6 +78,24 @@ class Reader:
         finally:
             bitmap.close()
         return join_lines(_lines(result or []))
+
+
+class Batches:
+    """RapidOCR's recognizer, its batches of lines read side by side by `threads` threads."""
+
+    def __init__(self, recognizer: Any, threads: int) -> None:
+        self.recognizer = recognizer
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="ocr")
+
+    def __call__(self, images: list[Any], return_word_box: bool = False) -> tuple[list[Any], float]:
+        order = sorted(range(len(images)), key=lambda i: images[i].shape[1] / images[i].shape[0])
+        batches = [order[start : start + REC_BATCH] for start in range(0, len(order), REC_BATCH)]
+        results: list[Any] = [("", 0.0)] * len(images)
+        read = self.pool.map(lambda batch: self.recognizer([images[i] for i in batch])[0], batches)
+        for batch, texts in zip(batches, read, strict=True):
+            for index, text in zip(batch, texts, strict=True):
+                results[index] = text
+        return results, 0.0
 
 
 class Spaces:
