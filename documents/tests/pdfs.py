@@ -6,6 +6,7 @@ import os
 import random
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -84,8 +85,14 @@ def page_text(page: int, words: int = 220, seed: int = 0) -> str:
     return f"Page {page} {marker(page)}. {body.capitalize()}."
 
 
+CREATED = datetime(2026, 1, 1, tzinfo=UTC)
+
+
 def _new_pdf(*, unicode: bool = False) -> FPDF:
     pdf = FPDF()
+    # The same pages make the same bytes: a creation date to the second made two builds a second
+    # apart different files (a duplicate-upload test then saw a new file, now and then).
+    pdf.set_creation_date(CREATED)
     pdf.set_auto_page_break(False)  # one page of ours is exactly one PDF page
     if unicode:
         pdf.add_font("dejavu", fname=unicode_font())
