@@ -223,12 +223,11 @@ def ranked_chunks(
     if vector is not None:
         statements.append(vectors.nearest_sql(store, documents=bool(ids)))
         params["vector"] = vectors.literal(vector)
-    common = common_words()
-    terms = websearch_terms(query, common)
-    if terms:
+    parts, required = informative_parts(query, common_words())
+    if terms := joined_terms(parts, required):
         statements.append(full_text_sql(documents=bool(ids)))
         params.update(terms=terms, pattern=STEM_PATTERN, prefix=STEM_PREFIX, exact_weight=EXACT_WEIGHT)
-        params.update(parts=informative_parts(query, common)[0], depth=limit * COORDINATION_DEPTH)
+        params.update(parts=parts, depth=limit * COORDINATION_DEPTH)
     if ids:
         params["documents"] = ids
     with connection.cursor() as cursor:
@@ -282,7 +281,11 @@ def full_text_sql(*, documents: bool) -> str:
 def websearch_terms(question: str, common: frozenset[str] = frozenset()) -> str:
     """The question as a websearch_to_tsquery query: its informative parts (informative_parts) as
     alternatives, or all required when every word was common."""
-    parts, required = informative_parts(question, common)
+    return joined_terms(*informative_parts(question, common))
+
+
+def joined_terms(parts: list[str], required: bool) -> str:
+    """informative_parts' parts as one websearch_to_tsquery query: alternatives, or all required."""
     return (" " if required else " or ").join(parts)
 
 
