@@ -8,6 +8,7 @@ The SQL is built once from the models' own fields, so it follows their migration
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connection
@@ -19,45 +20,47 @@ class Joined:
     """`SELECT <every column of each model> FROM <first> JOIN ... WHERE <where> LIMIT 1`.
 
     `models` are (model, alias, join condition) with the first model's condition empty;
-    `where` uses the aliases and %s placeholders.
+    `where` uses the aliases and %s placeholders. The SQL, the field names and the converters are
+    worked out on first use, once.
     """
 
     models: tuple[tuple[type[Model], str, str], ...]
     where: str
 
+    @cached_property
     def sql(self) -> str:
+        quote = connection.ops.quote_name
         columns, tables = [], []
         for model, alias, on in self.models:
-            quote = connection.ops.quote_name
             columns += [f"{alias}.{quote(f.column)}" for f in model._meta.concrete_fields]
             table = f"{quote(model._meta.db_table)} {alias}"
             tables.append(f"JOIN {table} ON {on}" if on else table)
         return f"SELECT {', '.join(columns)} FROM {' '.join(tables)} WHERE {self.where} LIMIT 1"  # noqa: S608 (names from the models)
 
+    @cached_property
+    def rows(self) -> list[tuple[type[Model], list[str], list[tuple[int, Field, list[Any]]]]]:
+        """Per model: its field names, and where the ORM converts a value (a JSONField's text
+        parsed, for example): the column's place, the field and its converters."""
+        plan = []
+        for model, _, _ in self.models:
+            fields = model._meta.concrete_fields
+            converted = [(i, f, f.get_db_converters(connection)) for i, f in enumerate(fields)]
+            plan.append((model, [f.attname for f in fields], [c for c in converted if c[2]]))
+        return plan
+
     def first(self, params: Sequence[Any]) -> list[Model] | None:
         """The row's model instances, in the order of `models` (parents not yet attached)."""
-        sql = _compiled.get(self)
-        if sql is None:
-            sql = _compiled[self] = self.sql()
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(self.sql, params)
             row = cursor.fetchone()
         if row is None:
             return None
         loaded, at = [], 0
-        for model, _, _ in self.models:
-            fields = model._meta.concrete_fields
-            values = [_converted(f, v) for f, v in zip(fields, row[at : at + len(fields)], strict=True)]
-            loaded.append(model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values))
-            at += len(fields)
+        for model, names, converted in self.rows:
+            values = list(row[at : at + len(names)])
+            for index, field, converters in converted:
+                for convert in converters:
+                    values[index] = convert(values[index], field, connection)
+            loaded.append(model.from_db(DEFAULT_DB_ALIAS, names, values))
+            at += len(names)
         return loaded
-
-
-def _converted(field: Field, value: Any) -> Any:
-    """The value as the ORM gives it (a JSONField's text parsed, for example)."""
-    for convert in field.get_db_converters(connection):
-        value = convert(value, field, connection)
-    return value
-
-
-_compiled: dict[Joined, str] = {}
