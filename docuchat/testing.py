@@ -1,5 +1,6 @@
 """The shared test base: a cast of tenants and people, a real server, and a real browser."""
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -389,3 +390,58 @@ def browser_pages(artifacts: Path) -> Iterator[object]:
         yield page
         context.close()
         browser.close()
+
+
+@dataclass
+class AsgiAnswer:
+    status: int
+    headers: dict[str, str]  # names in lower case
+    body: bytes
+    read: int  # how many pieces of the request's body the app asked for
+
+
+def call_asgi(
+    app: Any,
+    method: str,
+    path: str,
+    pieces: list[bytes] | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    declared: int | None = None,
+) -> AsgiAnswer:
+    """One HTTP request straight into the ASGI `app` (no server): the body as `pieces`, with a
+    Content-Length of `declared`, or chunked when it is None."""
+    pieces = pieces or []
+    sent: list[dict[str, Any]] = []
+    given = [(b"host", b"127.0.0.1")] + [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    if declared is not None:
+        given.append((b"content-length", str(declared).encode()))
+    elif pieces:
+        given.append((b"transfer-encoding", b"chunked"))
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "headers": given, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000),
+    }  # fmt: skip
+    read = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal read
+        if read < len(pieces) or (read == 0 and not pieces):
+            read += 1
+            body = pieces[read - 1] if pieces else b""
+            return {"type": "http.request", "body": body, "more_body": read < len(pieces)}
+        await asyncio.sleep(3600)  # the client waits for the answer
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), 10))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    return AsgiAnswer(
+        status=start["status"],
+        headers={k.decode().lower(): v.decode() for k, v in start["headers"]},
+        body=b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"),
+        read=min(read, len(pieces)),
+    )

@@ -1,12 +1,12 @@
 """Request bodies over their route's limit are refused before Django reads them (the ASGI app)."""
 
-import asyncio
 from typing import Any
 
 import pytest
 from django.test import override_settings
 
 from docuchat.asgi import application
+from docuchat.testing import call_asgi
 
 KB = 1024
 MB = 1024 * KB
@@ -14,43 +14,9 @@ MB = 1024 * KB
 
 def call(path: str, pieces: list[bytes], *, declared: int | None = None) -> tuple[int, bytes, int]:
     """POST `pieces` to the ASGI app; return the status, the body, and how many pieces it read."""
-    read = 0
-    sent: list[dict[str, Any]] = []
-    headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/x-www-form-urlencoded")]
-    if declared is not None:
-        headers.append((b"content-length", str(declared).encode()))
-    else:
-        headers.append((b"transfer-encoding", b"chunked"))
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 5000),
-        "server": ("127.0.0.1", 8000),
-    }
-
-    async def receive() -> dict[str, Any]:
-        nonlocal read
-        if read < len(pieces):
-            read += 1
-            return {"type": "http.request", "body": pieces[read - 1], "more_body": read < len(pieces)}
-        await asyncio.sleep(3600)  # the client waits for the answer
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(asyncio.wait_for(application(scope, receive, send), 10))
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], body, read
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    answer = call_asgi(application, "POST", path, pieces, headers=form, declared=declared)
+    return answer.status, answer.body, answer.read
 
 
 @pytest.mark.django_db

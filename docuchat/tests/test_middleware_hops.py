@@ -1,7 +1,6 @@
 """The served app's middleware (docuchat.asgi, docuchat/lib/middleware.py): an API request takes no
 thread hop in the chain, and pages still get every browser middleware."""
 
-import asyncio
 from typing import Any
 
 import pytest
@@ -10,37 +9,14 @@ from django.conf import settings
 from django.core.handlers.asgi import ASGIHandler
 
 from docuchat.asgi import application, django_asgi_app
+from docuchat.testing import call_asgi
 
 Sent = tuple[int, dict[str, str], bytes]
 
 
 def call(app: Any, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> Sent:
-    sent: list[dict[str, Any]] = []
-    given = [(b"host", b"127.0.0.1"), (b"content-length", str(len(body)).encode())]
-    given += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-        "headers": given, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000),
-    }  # fmt: skip
-    received = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal received
-        if not received:
-            received = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await asyncio.sleep(3600)
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    asyncio.run(asyncio.wait_for(app(scope, receive, send), 10))
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    response_headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
-    content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    return start["status"], response_headers, content
+    answer = call_asgi(app, method, path, [body] if body else None, headers=headers, declared=len(body))
+    return answer.status, answer.headers, answer.body
 
 
 def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
