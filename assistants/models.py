@@ -94,7 +94,12 @@ class Assistant(models.Model):
     def instructions_text(self) -> str:
         """The switched-on blocks, in order, as one text for the system prompt."""
         blocks = self.instruction_blocks.all()  # ordered by position; prefetched by listings
-        return "\n\n".join(b.text.strip() for b in blocks if b.enabled and b.text.strip())
+        return self.joined_instructions([b.text for b in blocks if b.enabled])
+
+    @staticmethod
+    def joined_instructions(texts: list[str]) -> str:
+        """Switched-on blocks' texts, in order, as one text (assistants.directory reads them too)."""
+        return "\n\n".join(t.strip() for t in texts if t.strip())
 
     def document_ids(self) -> frozenset[int] | None:
         if self.all_documents:
