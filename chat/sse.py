@@ -50,9 +50,9 @@ async def event_texts(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
         for event in events:
             if (data := event_data(event)) is not None:
                 yield data
-    if pending.endswith(b"\n\r"):  # the stream ended on a held CR that ended the last event
-        if (data := event_data(pending[:-2])) is not None:
-            yield data
+    # The stream ended on a held CR that ended the last event.
+    if pending.endswith(b"\n\r") and (data := event_data(pending[:-2])) is not None:
+        yield data
 
 
 class LeanStream(openai.AsyncStream[object]):
