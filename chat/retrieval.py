@@ -10,6 +10,7 @@ docs/retrieval.md has the measurements behind each choice.
 import json
 import logging
 import re
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -139,7 +140,7 @@ def search(
 def query_model(tenant: Tenant) -> tuple[VectorStore, Embedder | None]:
     """The model that answers the tenant's questions (during a switch, still the old one), and its
     embedder; None when this server no longer allows that model (the system check says so)."""
-    store = index.current(tenant).store
+    store = index.answering_store(tenant)
     try:
         return store, index.embedder_for(store)
     except index.ModelUnavailable as exc:
@@ -312,6 +313,7 @@ def informative_parts(question: str, common: frozenset[str] = frozenset()) -> tu
 
 
 _common_words: tuple[float, frozenset[str]] = (-COMMON_WORDS_TTL, frozenset())
+_common_words_lock = threading.Lock()
 
 
 def common_words() -> frozenset[str]:
@@ -320,12 +322,21 @@ def common_words() -> frozenset[str]:
     PostgreSQL keeps the most common lexemes of a tsvector column with the fraction of rows that
     have each (pg_stats.most_common_elems), per partition of the chunk table (autovacuum analyzes
     the partitions, never the partitioned parent); the fractions are weighted by the partitions'
-    row counts. Read at most every COMMON_WORDS_TTL seconds.
+    row counts. Read at most every COMMON_WORDS_TTL seconds, by one thread at a time: reading them
+    takes tens of milliseconds of Python at 100 tenants, and in a burst every database thread of a
+    fresh process read them at once, again and again until the first had finished (py-spy).
     """
-    global _common_words
     read_at, words = _common_words
     if time.monotonic() - read_at < COMMON_WORDS_TTL and not stats_changed():
         return words
+    with _common_words_lock:
+        if _common_words[0] != read_at:  # another thread read them meanwhile
+            return _common_words[1]
+        return _read_common_words()
+
+
+def _read_common_words() -> frozenset[str]:
+    global _common_words
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples"

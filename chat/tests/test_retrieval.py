@@ -141,6 +141,32 @@ def test_it_learns_the_common_words_from_the_databases_statistics(cast: Cast, mo
     assert "note" in common  # 10 of 50 chunks, all of another tenant
 
 
+def test_it_reads_the_common_words_on_one_thread_while_the_others_wait(monkeypatch) -> None:
+    import threading
+    import time
+
+    from chat import retrieval
+
+    reads = []
+
+    def slow_read() -> frozenset[str]:
+        reads.append(threading.get_ident())
+        time.sleep(0.2)
+        retrieval._common_words = (time.monotonic(), frozenset({"the"}))
+        return frozenset({"the"})
+
+    monkeypatch.setattr(retrieval, "_read_common_words", slow_read)
+    monkeypatch.setattr(retrieval, "_common_words", (float("-inf"), frozenset()))
+    found = []
+    threads = [threading.Thread(target=lambda: found.append(retrieval.common_words())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(reads) == 1 and found == [frozenset({"the"})] * 4
+
+
 def test_it_weighs_each_partitions_common_words_by_its_rows() -> None:
     from chat.retrieval import frequent
 
