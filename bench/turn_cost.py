@@ -12,6 +12,7 @@ and of each step inside it (steps nest: open_turn includes still_allowed, assist
 import argparse
 import collections
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -25,9 +26,9 @@ parser.add_argument("--chunks", type=int, default=100_000)
 parser.add_argument("--port", type=int, default=0, help="the fake model's port (default: a free one)")
 ARGS = parser.parse_args()
 if not ARGS.port:
-    from docuchat.testing import free_port
-
-    ARGS.port = free_port()
+    with socket.socket() as probe:  # a free port (Django is not set up yet)
+        probe.bind(("127.0.0.1", 0))
+        ARGS.port = probe.getsockname()[1]
 os.environ["OPENAI_API_KEY"] = "sk-bench"
 os.environ["OPENAI_BASE_URL"] = f"http://127.0.0.1:{ARGS.port}/v1"
 retrieval_data.setup(ARGS.chunks)
