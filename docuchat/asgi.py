@@ -28,8 +28,11 @@ def warm_up() -> None:
     """Load, before the first request, what the first questions would otherwise load on the event
     loop, stalling every socket of a burst on a fresh process (py-spy): the openai package (about
     2 s of imports), the tokenizer's tables, every app's URLs and views (the first `{% url %}` in a
-    chat fragment imported them), the template engine and the chat's and documents' templates."""
-    import openai  # noqa: F401
+    chat fragment imported them), the template engine and the chat's and documents' templates;
+    and what the first model calls load lazily: an HTTP transport (httpcore2, by the embedder's
+    client) and anyio's asyncio backend (about 6% of a fresh process's first burst, py-spy)."""
+    import anyio._backends._asyncio  # noqa: F401
+    import openai
     from django.template.loader import get_template
     from django.urls import reverse
 
@@ -37,6 +40,7 @@ def warm_up() -> None:
     from docuchat.lib.tokens import encoding
 
     encoding()
+    openai.OpenAI(api_key="warm-up").close()  # builds (and so imports) its HTTP transport
     reverse(
         "chat:session",
         kwargs={"tenant_slug": "warm-up", "session_id": "00000000-0000-0000-0000-000000000000"},
