@@ -118,7 +118,8 @@ def main() -> None:
     )
     try:
         webs = servers.processes[-ARGS.processes :]
-        cpu_before = web_cpu_seconds(webs)
+        model = servers.processes[-ARGS.processes - 1 : -ARGS.processes]  # the fake model, before them
+        cpu_before, model_before = web_cpu_seconds(webs), web_cpu_seconds(model)
 
         burst_cpu_before = []
 
@@ -130,6 +131,7 @@ def main() -> None:
         chats, elapsed = asyncio.run(run(servers.port, asked, cookies, connected))
         cpu_after = web_cpu_seconds(webs)
         cpu, burst_cpu = cpu_after - cpu_before, cpu_after - burst_cpu_before[0]
+        model_cpu = web_cpu_seconds(model) - model_before
     finally:
         servers.stop()
     completed = [c for c in chats if c.status == "complete"]
@@ -160,6 +162,8 @@ def main() -> None:
           f"(connect, open the turn, stream {ARGS.tokens} pieces): load-independent")  # fmt: skip
     print(f"{'  of which after connecting':<28} {burst_cpu:6.1f} s in all, "
           f"{burst_cpu / len(chats) * 1000:5.0f} ms per chat (open the turn, stream, save)")  # fmt: skip
+    print(f"{'fake model CPU':<28} {model_cpu:6.1f} s in all, "
+          f"{model_cpu / len(chats) * 1000:5.0f} ms per chat (the same cores, not DocuChat)")  # fmt: skip
     print(f"load average: {os.getloadavg()[0]:.2f}")
     print(f"server logs: {logs}")
 
