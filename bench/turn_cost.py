@@ -40,6 +40,7 @@ from documents import embeddings  # noqa: E402
 from tenants.models import Membership  # noqa: E402
 
 SPENT: collections.Counter[str] = collections.Counter()
+DATABASE: collections.Counter[str] = collections.Counter()
 STEPS = [
     (service, "open_turn"), (service, "prepare"), (service, "finish"), (service, "reserve_budget"),
     (service, "build_prompt"), (callers.MemberCaller, "still_allowed"),
@@ -53,13 +54,29 @@ def timed(owner: object, name: str) -> None:
     inner = getattr(owner, name)
 
     def step(*args: object, **kwargs: object) -> object:
-        started = time.thread_time()
+        started, database = time.thread_time(), backend_cpu()
         try:
             return inner(*args, **kwargs)
         finally:
             SPENT[name] += time.thread_time() - started
+            DATABASE[name] += backend_cpu() - database
 
     setattr(owner, name, step)
+
+
+BACKEND: list[int] = []  # the pid of the PostgreSQL backend serving this process's connection
+
+
+def backend_cpu() -> float:
+    """CPU seconds of that backend so far (a local server: /proc)."""
+    from django.db import connection
+
+    if not BACKEND:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            BACKEND.append(cursor.fetchone()[0])
+    fields = Path(f"/proc/{BACKEND[0]}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def one_turn(caller: callers.MemberCaller) -> None:
@@ -84,17 +101,25 @@ def main() -> None:
         for caller in asking[:20]:  # warm: connections, caches, imports
             one_turn(caller)
         SPENT.clear()
-        started, cpu = time.perf_counter(), time.thread_time()
+        DATABASE.clear()
+        started, cpu, database = time.perf_counter(), time.thread_time(), backend_cpu()
         for caller in asking[20:]:
             one_turn(caller)
         turns = len(asking) - 20
         wall, cpu = time.perf_counter() - started, time.thread_time() - cpu
+        database = backend_cpu() - database
     finally:
         fake.terminate()
         fake.wait(10)
     per_turn = f"{cpu / turns * 1000:.2f} ms per turn (wall {wall / turns * 1000:.1f} ms)"
-    print(f"{turns} turns: Python CPU {per_turn}")
-    print("  " + ", ".join(f"{name} {seconds / turns * 1000:.2f}" for name, seconds in SPENT.most_common()))
+    print(f"{turns} turns: Python CPU {per_turn}; PostgreSQL CPU {database / turns * 1000:.2f} ms per turn")
+    print("  " + steps(SPENT, turns))
+    print("PostgreSQL CPU per turn, by step (rough: 10 ms clock ticks)")
+    print("  " + steps(DATABASE, turns))
+
+
+def steps(spent: collections.Counter[str], turns: int) -> str:
+    return ", ".join(f"{name} {seconds / turns * 1000:.2f}" for name, seconds in spent.most_common())
 
 
 if __name__ == "__main__":
