@@ -138,6 +138,20 @@ def test_it_shows_the_snippet_with_the_request_host(owner: Client, cast: Cast, s
     assert line in html and "data-copy-snippet" in html
 
 
+def test_it_shows_an_http_snippet_on_a_local_server_browsed_over_http(owner: Client, cast: Cast) -> None:
+    """`./dev run` serves http://127.0.0.1:8000 only: an https:// script there would never load."""
+    assistant = Assistant.objects.create(tenant=cast.acme, name="Support")
+
+    for host in ("127.0.0.1:8000", "localhost:8000"):
+        html = owner.get(f"/t/acme/assistants/{assistant.public_id}/", HTTP_HOST=host).content.decode()
+
+        assert f"src=&quot;http://{host}/embed/{assistant.public_id}.js&quot;" in html
+    secure = owner.get(
+        f"/t/acme/assistants/{assistant.public_id}/", HTTP_HOST="127.0.0.1:8000", secure=True
+    ).content.decode()
+    assert f"src=&quot;https://127.0.0.1:8000/embed/{assistant.public_id}.js&quot;" in secure
+
+
 def test_it_deletes_an_assistant_and_keeps_its_conversations(owner: Client, cast: Cast) -> None:
     assistant = Assistant.objects.create(tenant=cast.acme, name="Support")
     chat = ChatSession.objects.create(tenant=cast.acme, assistant=assistant, title="Hello")

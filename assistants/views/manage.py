@@ -1,6 +1,7 @@
 """The Assistants page (owners and admins): list, create, edit and delete assistants, and manage
 each one's instruction blocks. Every change is audit-logged through assistants/editing.py."""
 
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.contrib import messages
@@ -21,9 +22,15 @@ from tenants.views.helpers import is_fragment
 manager = require(can_manage_assistants, MANAGERS_ONLY)
 
 
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
 def snippet(request: TenantRequest, assistant: Assistant) -> str:
-    """The one line a website pastes to embed the assistant, on this server's host."""
-    src = f"https://{request.get_host()}/embed/{assistant.public_id}.js"
+    """The one line a website pastes to embed the assistant, on this server's host: over https,
+    unless this server is a local one browsed over plain http (`./dev run`), which has no https."""
+    host = request.get_host()
+    local = not request.is_secure() and urlsplit(f"//{host}").hostname in LOOPBACK
+    src = f"{'http' if local else 'https'}://{host}/embed/{assistant.public_id}.js"
     return f'<script src="{src}" async></script>'
 
 
