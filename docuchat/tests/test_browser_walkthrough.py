@@ -1,0 +1,51 @@
+"""In real Chromium, what a newcomer's walk through the app tripped over: cards glued together,
+cramped forms, a wrapped badge, no way past the menu by keyboard, an invisible focus in the message
+box, and on a phone a chat title cut to one word and a usage chart that opened on its empty end."""
+
+import pytest
+from django.test import Client
+
+from docuchat.testing import LiveApp
+from docuchat.tests.every_page import seed
+from docuchat.tests.test_browser_every_page import DESKTOP, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The vertical gap between each visible card and the nearest card below it in the same column.
+CARD_GAPS = """() => {
+  const cards = [...document.querySelectorAll(".card, .dropzone")]
+    .filter((e) => e.checkVisibility() && !e.parentElement.closest(".card"));
+  const gaps = [];
+  for (const a of cards) {
+    const ra = a.getBoundingClientRect();
+    const below = cards.map((b) => b.getBoundingClientRect())
+      .filter((rb) => rb.left < ra.right && rb.right > ra.left && rb.top - ra.bottom > -1)
+      .map((rb) => rb.top - ra.bottom);
+    if (below.length) gaps.push([a.id || a.className, Math.min(...below)]);
+  }
+  return gaps;
+}"""
+
+
+def signed_in(page, app: LiveApp) -> None:
+    client = Client()
+    client.force_login(seed().cast.owner)
+    sign_in(page, app, client)
+
+
+def test_it_lays_out_cards_badges_and_forms_on_a_desktop(page, live_app: LiveApp) -> None:
+    signed_in(page, live_app)
+    page.set_viewport_size(DESKTOP)
+    for path in ("documents/", "evaluation/", "api-keys/", "assistants/new/"):
+        page.goto(f"{live_app.url}/t/acme/{path}")
+        touching = [(card, gap) for card, gap in page.evaluate(CARD_GAPS) if gap < 8]
+        assert not touching, (path, touching)
+
+    page.goto(f"{live_app.url}/t/acme/evaluation/")  # two forms side by side, each with room
+    for form in ("#eval-add", "#eval-import"):
+        assert page.locator(form).bounding_box()["width"] > 400, form
+
+    page.goto(f"{live_app.url}/t/acme/members/")
+    badge = page.locator("#team .badge").first
+    assert badge.inner_text() == "Owner"
+    assert badge.bounding_box()["height"] < 30  # one line, not "Owne / r"
