@@ -49,3 +49,22 @@ def test_it_lays_out_cards_badges_and_forms_on_a_desktop(page, live_app: LiveApp
     badge = page.locator("#team .badge").first
     assert badge.inner_text() == "Owner"
     assert badge.bounding_box()["height"] < 30  # one line, not "Owne / r"
+
+
+def test_it_skips_the_menu_and_shows_the_focus_in_the_message_box(page, live_app: LiveApp) -> None:
+    signed_in(page, live_app)
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_app.url}/t/acme/chat/")
+    composer = page.locator("#composer")
+    unfocused = composer.evaluate("(e) => getComputedStyle(e).borderColor")
+
+    page.keyboard.press("Tab")
+    skip = page.locator(".skip-link")
+    assert page.evaluate("() => document.activeElement.className") == "skip-link"
+    assert skip.is_visible() and skip.bounding_box()["y"] >= 0
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # the first stop after the menu is the page's own
+    assert page.evaluate("() => document.activeElement.closest('#content') !== null")
+
+    page.focus("#chat-input")
+    assert composer.evaluate("(e) => getComputedStyle(e).borderColor") != unfocused
