@@ -7,7 +7,7 @@ from django.test import Client
 
 from docuchat.testing import LiveApp
 from docuchat.tests.every_page import seed
-from docuchat.tests.test_browser_every_page import DESKTOP, sign_in
+from docuchat.tests.test_browser_every_page import DESKTOP, PHONE, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,3 +68,25 @@ def test_it_skips_the_menu_and_shows_the_focus_in_the_message_box(page, live_app
 
     page.focus("#chat-input")
     assert composer.evaluate("(e) => getComputedStyle(e).borderColor") != unfocused
+
+
+def test_it_keeps_the_chat_title_and_the_latest_usage_in_view_on_a_phone(page, live_app: LiveApp) -> None:
+    seeded = seed()
+    client = Client()
+    client.force_login(seeded.cast.owner)
+    sign_in(page, live_app, client)
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"{live_app.url}/t/acme/chat/{seeded.values['session_id']}/")
+    assert page.locator(".chat-assistant").is_visible()  # two assistants: "Asked of …" is shown
+    title = page.locator(".chat-title").bounding_box()
+    assert title["width"] > 300, title  # its own line, not squeezed beside the menu
+
+    page.goto(f"{live_app.url}/t/acme/usage/")
+    wrap = page.locator(".chart-wrap")
+    wrap.scroll_into_view_if_needed()
+    box = wrap.bounding_box()
+    assert wrap.evaluate("(e) => e.scrollWidth > e.clientWidth")  # it scrolls sideways...
+    bars = page.locator(".chart rect.bar").all()
+    today = max(bars, key=lambda bar: bar.bounding_box()["x"]).bounding_box()
+    assert box["x"] <= today["x"] and today["x"] + today["width"] <= box["x"] + box["width"]  # ...from today
