@@ -1,6 +1,7 @@
 """In real Chromium, what a newcomer's walk through the app tripped over: cards glued together,
 cramped forms, a wrapped badge, no way past the menu by keyboard, an invisible focus in the message
-box, and on a phone a chat title cut to one word and a usage chart that opened on its empty end."""
+box, quotes squeezed by the browser's margins, and on a phone a chat title cut to one word and a usage
+chart that opened on its empty end."""
 
 import pytest
 from django.test import Client
@@ -90,3 +91,24 @@ def test_it_keeps_the_chat_title_and_the_latest_usage_in_view_on_a_phone(page, l
     bars = page.locator(".chart rect.bar").all()
     today = max(bars, key=lambda bar: bar.bounding_box()["x"]).bounding_box()
     assert box["x"] <= today["x"] and today["x"] + today["width"] <= box["x"] + box["width"]  # ...from today
+
+
+def test_it_quotes_without_wide_margins_in_the_chat_and_the_widget(page, live_app: LiveApp) -> None:
+    """Offline answers are quotes: the browser's default margins made each a narrow, airy column."""
+    quote = "<blockquote><p>Quoted.</p></blockquote>"
+    pages = {
+        "widget": f'<link rel="stylesheet" href="/static/css/widget.css"><div class="dc-body">{quote}</div>',
+        "chat": f'<link rel="stylesheet" href="/static/css/chat.css"><div class="answer">{quote}</div>',
+    }
+    for name, html in pages.items():
+        page.route(
+            f"{live_app.url}/__{name}",
+            lambda route, _request, html=html: route.fulfill(body=html, content_type="text/html"),
+        )
+    page.set_viewport_size(PHONE)
+
+    page.goto(f"{live_app.url}/__widget")
+    margins = page.locator("blockquote").evaluate("(e) => getComputedStyle(e).margin")
+    assert margins.split()[1] == "0px"  # no 40-pixel indent on either side
+    page.goto(f"{live_app.url}/__chat")
+    assert page.locator("blockquote p").evaluate("(e) => getComputedStyle(e).margin") == "0px"
