@@ -66,7 +66,7 @@ def parse(text_data: str | None) -> Request | None:
         )
     try:
         data = json.loads(text_data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
         raise Unreadable("That message could not be read: it is not valid JSON.") from None
     if not isinstance(data, dict):
         raise Unreadable("That message could not be read: expected a JSON object.")

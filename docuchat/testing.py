@@ -408,6 +408,7 @@ def call_asgi(
     *,
     headers: dict[str, str] | None = None,
     declared: int | None = None,
+    query: bytes = b"",
 ) -> AsgiAnswer:
     """One HTTP request straight into the ASGI `app` (no server): the body as `pieces`, with a
     Content-Length of `declared`, or chunked when it is None."""
@@ -420,7 +421,7 @@ def call_asgi(
         given.append((b"transfer-encoding", b"chunked"))
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "",
         "headers": given, "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000),
     }  # fmt: skip
     read = 0

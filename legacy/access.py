@@ -30,7 +30,7 @@ def workspace_filter(ref: str) -> Q | None:
     ref = ref.strip()
     if ref.isascii() and ref.isdigit() and len(ref) <= 18:
         return Q(tenant__slug=ref) | Q(tenant_id=int(ref))
-    if not ref or len(ref) > 50:
+    if not ref or len(ref) > 50 or "\x00" in ref:  # a NUL never names one (PostgreSQL refuses it)
         return None
     return Q(tenant__slug=ref)
 

@@ -19,8 +19,10 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import update_last_login
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import File, Form, Header, NinjaAPI, Status, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -133,6 +135,20 @@ def _problem(found: dict[str, Any]) -> str:
 def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
     log.error("v1 API request failed: the database did not answer", exc_info=exc)
     return error(request, 503, "unavailable", "DocuChat is temporarily unavailable. Try again in a moment.")
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(SuspiciousOperation)
+@api.exception_handler(BadRequest)
+def on_unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A body Django cannot parse (no multipart boundary, headers over its limit, too many
+    fields): a 400 that says so, not a 500."""
+    log.warning("Unreadable v1 API request %s %s: %s", request.method, request.path, exc)
+    message = (
+        "The request body could not be read: a multipart/form-data body needs its boundary, headers "
+        "of at most a few KB (a short file name) and at most 1,000 fields."
+    )
+    return error(request, 400, "invalid", message)
 
 
 @api.exception_handler(Exception)

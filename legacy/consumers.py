@@ -54,7 +54,7 @@ def parse(text_data: str | None) -> Ask:
         )
     try:
         data = json.loads(text_data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
         raise Unreadable("That message could not be read: it is not valid JSON.") from None
     if not isinstance(data, dict):
         raise Unreadable('That message could not be read: expected a JSON object with a "message".')

@@ -48,7 +48,7 @@ def read(text_data: str | None) -> dict[str, Any]:
         raise Unreadable("That message is too large. Questions are limited to 4,000 characters.")
     try:
         data = json.loads(text_data)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
         raise Unreadable("That message could not be read: it is not valid JSON.") from None
     if not isinstance(data, dict):
         raise Unreadable("That message could not be read: expected a JSON object.")

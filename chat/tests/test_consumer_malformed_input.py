@@ -74,6 +74,7 @@ def test_it_refuses_a_question_with_a_lone_surrogate(cast: Cast, llm: FakeLLM, c
     ("frame", "message"),
     [
         ("{not json", "it is not valid JSON"),
+        ("[" * 20_000 + "]" * 20_000, "it is not valid JSON"),  # nested past the parser's recursion
         ("[1, 2, 3]", "expected a JSON object"),
         ('"a string"', "expected a JSON object"),
         ('{"action": "ask", "message": 42}', "“message” must be text"),

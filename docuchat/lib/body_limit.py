@@ -12,6 +12,11 @@ view or upload handler sees it, and the server may buffer it before that. So a 1
 
 The server reads the body only as the application asks for it (uvicorn pauses the socket), so a
 refused body costs one piece of memory, not its size.
+
+A query string with more parameters than DATA_UPLOAD_MAX_NUMBER_FIELDS is refused here too (400):
+Django raises TooManyFieldsSent whenever anything reads `request.GET`, and its DEBUG error page
+reads it again while reporting that, so such an address was a 500 on every route (and, with DEBUG
+on, about a minute of CPU pretty-printing the parameters first).
 """
 
 import json
@@ -56,6 +61,17 @@ def route_limit(path: str) -> int:
     return limit() if limit else default_limit()
 
 
+def too_many_query_fields(scope: Scope) -> bool:
+    """Django's own count (parse_qsl's max_num_fields): one more field than there are `&`."""
+    most = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return most is not None and scope.get("query_string", b"").count(b"&") >= most
+
+
+def too_many_fields_message() -> str:
+    most = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    return f"This address has more than {most:,} query parameters, more than any page or API route reads."
+
+
 def too_large_message(limit: int) -> str:
     size = f"{limit / MB:g} MB" if limit >= MB else f"{limit / KB:g} KB"
     return f"This request is larger than the {size} this address accepts."
@@ -66,6 +82,9 @@ class BodyLimit:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "http" and too_many_query_fields(scope):
+            await _refuse(send, 0, scope["path"], status=400)
+            return
         if scope["type"] != "http" or not _has_body(scope):
             await self.app(scope, receive, send)
             return
@@ -119,15 +138,17 @@ def _content_length(scope: Scope) -> int | None:
         return None
 
 
-async def _refuse(send: Callable, limit: int, path: str = "") -> None:
-    # The API answers every error as JSON (api/errors.py), this one too.
-    api = path.startswith("/api/")
-    message = too_large_message(limit)
-    body = json.dumps({"code": "too_large", "message": message}).encode() if api else message.encode()
+async def _refuse(send: Callable, limit: int, path: str = "", status: int = 413) -> None:
+    # The API answers every error as JSON (api/errors.py), this one too; the v1 API adds `detail`.
+    message = too_large_message(limit) if status == 413 else too_many_fields_message()
+    code = "too_large" if status == 413 else "bad_request" if path.startswith("/api/") else "invalid"
+    api = path.startswith(("/api/", "/v1/"))
+    fields = {"code": code, "message": message, **({"detail": message} if path.startswith("/v1/") else {})}
+    body = json.dumps(fields).encode() if api else message.encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json" if api else b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),

@@ -102,7 +102,7 @@ def refusal_on_connect(
 
 def test_it_answers_another_workspace_as_a_missing_one(cast: Cast, llm: FakeLLM) -> None:
     token = token_for(cast.member)
-    for tenant in ("globex", str(cast.globex.pk), "no-such-workspace"):
+    for tenant in ("globex", str(cast.globex.pk), "no-such-workspace", "acme%00", "%00"):
         frame, code = refusal_on_connect(token, tenant)
         assert frame == {"type": "error", "message": "No such workspace.", "code": "not_found"}
         assert code == 4404
@@ -146,7 +146,7 @@ def test_it_answers_every_malformed_frame_and_stays_usable(cast: Cast, llm: Fake
         replies = []
         for frame in ["{not json", "[1, 2]", '"text"', "{}", '{"message": 5}', '{"message": null}',
                       '{"message": "hi", "session_id": 7}', '{"message": "hi", "model": ["x"]}',
-                      json.dumps({"message": "x" * 70_000})]:  # fmt: skip
+                      json.dumps({"message": "x" * 70_000}), "[" * 20_000 + "]" * 20_000]:  # fmt: skip
             await ws.send_to(text_data=frame)
             replies.append(json.loads(await ws.receive_from()))
         await ws.send_to(bytes_data=b"\x00\x01binary")
@@ -160,7 +160,8 @@ def test_it_answers_every_malformed_frame_and_stays_usable(cast: Cast, llm: Fake
     assert replies[0]["message"] == "That message could not be read: it is not valid JSON."
     assert replies[3]["message"] == 'That message could not be read: "message" must be text.'
     assert "too large" in replies[8]["message"]
-    assert "binary" in replies[9]["message"]
+    assert replies[9]["message"] == "That message could not be read: it is not valid JSON."  # too deep
+    assert "binary" in replies[10]["message"]
     assert answered[-1]["type"] == "end"
     assert Message.objects.filter(role=Message.Role.USER).count() == 1
 

@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
         ({"bytes_data": b"\x00\x01"}, "send JSON text, not binary data"),
         ({"text_data": "x" * 70_000}, "That message is too large."),
         ({"text_data": "{nope"}, "it is not valid JSON"),
+        ({"text_data": "[" * 20_000 + "]" * 20_000}, "it is not valid JSON"),  # nested too deep
         ({"text_data": "[1, 2]"}, "expected a JSON object"),
         ({"text_data": json.dumps({"action": "ask", "message": 7})}, "“message” must be text"),
         ({"text_data": json.dumps({"action": "dance"})}, "Unknown action 'dance'."),
