@@ -22,6 +22,12 @@ class Source(TypedDict):
     page: NotRequired[int]  # the page of the cited passage (answers before it: page_start)
 
 
+def cited_page(source: Source) -> int:
+    """The page where the source's cited passage is: every door links and labels this page."""
+    page, start, end = source.get("page"), source["page_start"], source["page_end"]
+    return page if isinstance(page, int) and start <= page <= end else start
+
+
 class ChatSessionQuerySet(models.QuerySet["ChatSession"]):
     def owned_by(self, tenant: Tenant, user: Any) -> "ChatSessionQuerySet":
         """A person's sessions in one tenant: nobody else's sessions are ever reachable."""

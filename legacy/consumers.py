@@ -23,7 +23,7 @@ from channels.db import database_sync_to_async
 from django.db import DatabaseError
 
 from chat.consumers import MAX_MESSAGE_CHARS, TurnSocket, Unreadable, text_field
-from chat.models import Message
+from chat.models import Message, cited_page
 from chat.turns import Ask, Code, Delta, Done, Event, Failed, Started, Turn, drive
 from legacy import access, tokens
 from legacy.callers import TokenCaller
@@ -73,7 +73,7 @@ def _sources(answer: Message) -> list[dict[str, Any]]:
             "n": s["n"],
             "document": s["document"],
             "title": s["title"],
-            "page": s["page_start"],
+            "page": cited_page(s),
             "page_end": s["page_end"],
             "snippet": s["snippet"],
         }

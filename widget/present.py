@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from assistants.models import Assistant
 from chat.markdown import render_markdown
-from chat.models import ChatSession, Message, Source
+from chat.models import ChatSession, Message, Source, cited_page
 
 PAGE_SALT = "widget.pages"
 PAGE_LINK_SECONDS = 24 * 3600
@@ -29,8 +29,8 @@ def parse_uuid(value: str) -> uuid.UUID | None:
 
 
 def pages_label(source: Source) -> str:
-    start, end = source["page_start"], source["page_end"]
-    return f"page {start}" if start == end else f"pages {start}-{end}"
+    """The page a source cites, as the staff chat shows it."""
+    return f"page {cited_page(source)}"
 
 
 def page_link(assistant: Assistant, origin: str, source: Source) -> str:
@@ -60,7 +60,9 @@ def sources(assistant: Assistant, origin: str, message: Message) -> list[dict[st
             "snippet": source["snippet"],
         }
         if assistant.visitors_open_pages:
-            item["url"] = page_link(assistant, origin, source)
+            # The extract holds the source's pages; it opens at the cited one.
+            at = cited_page(source) - source["page_start"] + 1
+            item["url"] = f"{page_link(assistant, origin, source)}#page={at}"
         shown.append(item)
     return shown
 

@@ -18,7 +18,7 @@ from api.callers import ApiKeyCaller
 from api.errors import error_response
 from api.models import Scope
 from api.schemas import ChatIn, ChatOut, ConversationOut, Error, MessageOut, SourceOut
-from chat.models import Message, Source
+from chat.models import Message, Source, cited_page
 from chat.turns import Ask, Code, Delta, Done, Event, Failed, Sources, Started, Turn
 
 router = Router(tags=["chat"])
@@ -33,7 +33,7 @@ STATUS = {
 def source_out(request: HttpRequest, tenant_slug: str, source: Source) -> dict[str, Any]:
     """A cited source; `url` opens the PDF at its page for the workspace's signed-in members."""
     path = reverse("documents:file", kwargs={"tenant_slug": tenant_slug, "public_id": source["document"]})
-    page = source["page_start"]
+    page = cited_page(source)
     return {
         "n": source["n"],
         "document": source["document"],
