@@ -14,6 +14,7 @@ from assistants.models import (
     Assistant,
 )
 from assistants.origins import MAX_ORIGINS, parse_origins
+from chat.generation import is_offline
 from documents.models import Document
 from tenants.models import Tenant
 
@@ -109,11 +110,16 @@ class AssistantForm(forms.ModelForm):
         self.before = {name: self._saved(name) for name in self.Meta.fields}  # for changes()
         self.fields["documents"].queryset = Document.objects.filter(tenant=tenant).order_by("title")
         self.fields["documents"].label_from_instance = lambda d: d.title
-        default = f"The server's default ({settings.OPENAI_MODEL})"
-        self.fields["model"].choices = [("", default), *((m, m) for m in settings.ALLOWED_MODELS)]
-        if self.instance.pk and self.instance.model and self.instance.model not in settings.ALLOWED_MODELS:
-            current = self.instance.model
-            self.fields["model"].choices.append((current, f"{current} (no longer allowed)"))
+        current = self.instance.model if self.instance.pk else ""
+        if is_offline():  # no model answers: offering gpt-4o-mini would promise one
+            self.fields["model"].choices = [("", "None configured: answers quote the documents")]
+            if current:
+                self.fields["model"].choices.append((current, f"{current} (once a model is configured)"))
+        else:
+            default = f"The server's default ({settings.OPENAI_MODEL})"
+            self.fields["model"].choices = [("", default), *((m, m) for m in settings.ALLOWED_MODELS)]
+            if current and current not in settings.ALLOWED_MODELS:
+                self.fields["model"].choices.append((current, f"{current} (no longer allowed)"))
         if not self.is_bound:
             self.initial["all_documents"] = "true" if self.instance.all_documents else "false"
         for name in ("visitor_daily_messages", "conversation_messages", "ip_minute_messages"):

@@ -213,3 +213,22 @@ def test_it_explains_an_empty_form(owner: Client, cast: Cast) -> None:
 
     assert response.status_code == 400 and "This field is required." in response.content.decode()
     assert Assistant.objects.filter(tenant=cast.acme).count() == 1
+
+
+def test_it_offers_no_model_by_name_while_none_is_configured(cast: Cast, settings) -> None:
+    from assistants.forms import AssistantForm
+
+    settings.OPENAI_API_KEY = ""
+    offline = AssistantForm(tenant=cast.acme).fields["model"].choices
+    kept = Assistant(tenant=cast.acme, name="Support", model="gpt-4o", pk=1)
+    settings.OPENAI_API_KEY, settings.OPENAI_MODEL = "sk-x", "gpt-4o-mini"
+    settings.ALLOWED_MODELS = ["gpt-4o-mini"]
+    online = AssistantForm(tenant=cast.acme).fields["model"].choices
+
+    assert offline == [("", "None configured: answers quote the documents")]
+    assert online == [("", "The server's default (gpt-4o-mini)"), ("gpt-4o-mini", "gpt-4o-mini")]
+    settings.OPENAI_API_KEY = ""
+    assert AssistantForm(tenant=cast.acme, instance=kept).fields["model"].choices[-1] == (
+        "gpt-4o",
+        "gpt-4o (once a model is configured)",
+    )
