@@ -18,6 +18,9 @@ ROMAN = r"(?=[ivxlcdm])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,
 LISTING_LINE = re.compile(
     rf"^.*?[^\W\d_].*?[\s,.:](?:\d{{1,4}}|{ROMAN}|{ROMAN.upper()})(?:\s*[,\u2013-]\s*\d{{1,4}})*\s*$"
 )
+# What such a line ends with: LISTING_LINE is tried only on lines that end so (its two lazy stars
+# make it slow to fail on every line of body text).
+LISTING_TAIL = re.compile(rf"[\s,.:](?:\d{{1,4}}|{ROMAN}|{ROMAN.upper()})(?:\s*[,\u2013-]\s*\d{{1,4}})*\s*$")
 LISTING_HEADING = re.compile(
     r"^\s*(table of contents|contents|index|list of (figures|tables|examples)"
     r"|содержание|оглавление|فهرست|فهرست مطالب)\s*$",
@@ -127,8 +130,13 @@ def is_listing(text: str) -> bool:
     lines = [line for line in text.splitlines() if line.strip()]
     if len(lines) < 5:
         return False
-    listed = sum(1 for line in lines if LISTING_LINE.match(line.strip()))
+    listed = sum(1 for line in lines if listed_line(line.strip()))
     return listed / len(lines) >= (0.3 if LISTING_HEADING.search(text) else 0.5)
+
+
+def listed_line(line: str) -> bool:
+    """Whether the (stripped) line reads as a line of a contents or index page: LISTING_LINE."""
+    return LISTING_TAIL.search(line) is not None and LISTING_LINE.match(line) is not None
 
 
 def _snap(ids: list[int], cut: int, *, floor: int) -> int:
