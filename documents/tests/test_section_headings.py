@@ -1,11 +1,18 @@
-"""Section headings: found in plain page text, and the one in force at each chunk's start, for what is
-embedded and full-text indexed, never for the text that is stored, shown, quoted and cited."""
+"""Section headings: found in plain page text, and prefixed to what is embedded and full-text indexed,
+never to the text that is stored, shown, quoted and cited."""
 
 import pytest
+from django.contrib.postgres.search import SearchQuery
+from pytest_django.fixtures import Settings as SettingsWrapper
 
-from documents import chunking
+from chat.retrieval import search
+from docuchat.testing import Cast
+from documents import chunking, index, vectors
 from documents.chunking import chunk_pages, find_headings, indexed_text
+from documents.models import Chunk
 from documents.pdf import Page
+from documents.tests import pdfs
+from documents.tests.conftest import ingest_now, make_document
 
 SENTENCES = [
     "The installer asks where the data should live and who may read it.",
@@ -130,3 +137,36 @@ def test_indexed_text_makes_the_heading_a_sentence_of_its_own() -> None:
     assert indexed_text("", "Text.") == "Text."
     assert indexed_text("Backups", "Text.") == "Backups. Text."
     assert indexed_text("How can I change the port?", "Text.") == "How can I change the port? Text."
+
+
+@pytest.mark.django_db
+def test_it_indexes_the_heading_but_stores_shows_and_cites_the_text_as_it_is(
+    cast: Cast, settings: SettingsWrapper
+) -> None:
+    settings.CHUNK_TOKEN_SIZE, settings.CHUNK_OVERLAP = 40, 0  # several chunks a page
+    first = "1 Zanzibar deployment\n" + "\n".join(body(6))
+    second = "\n".join(body(6, 2)) + f" {pdfs.marker(2)}."
+    document = ingest_now(make_document(cast, pdfs.build([first, second])))
+    chunks = list(Chunk.objects.filter(document=document).order_by("ordinal"))
+    later = [c for c in chunks if "Zanzibar" not in c.text]
+    assert later and all(c.heading == "Zanzibar deployment" for c in chunks)
+    assert all(c.text.strip() == c.text and not c.text.startswith("Zanzibar deployment.") for c in chunks)
+    # Full text: the heading's words find the chunks of its section that do not say them.
+    matched = set(
+        Chunk.objects.filter(search=SearchQuery("zanzibar", config="simple")).values_list("pk", flat=True)
+    )
+    assert matched == {c.pk for c in chunks}
+    # The vector is the embedding of the heading and the text.
+    store = index.current(cast.acme).store
+    embedder = index.embedder_for(store)
+    stored = vectors.of_document(store, cast.acme.pk, document.pk)
+    expected = embedder.embed([indexed_text(later[-1].heading, later[-1].text)]).vectors[0]
+    assert stored[later[-1].pk] == pytest.approx(expected, abs=1e-5)
+    # What search shows, quotes and cites is the stored text, on its own page.
+    marked = next(c for c in chunks if pdfs.marker(2) in c.text)
+    assert marked.page_start == 2 and "Zanzibar" not in marked.text
+    hits = {hit.chunk_id: hit for hit in search(cast.acme, f"Zanzibar {pdfs.marker(2)}")}
+    assert marked.pk in hits
+    hit, flat = hits[marked.pk], " ".join(marked.text.split())
+    assert hit.text == marked.text and hit.page == 2
+    assert hit.passage.removesuffix(" …") in flat and hit.snippet.strip("…") in flat
