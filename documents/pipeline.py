@@ -202,7 +202,7 @@ def _process(run: Run) -> None:
         raise IngestFailed(NO_TEXT_AFTER_OCR if settings.MAX_OCR_PAGES else NO_TEXT)
     run.progress(force=True, pages_done=run.document.page_count, chunks_total=len(drafts))
     results: dict[VectorStore, Embeddings] = {}
-    tokens = sum(draft.token_count for draft in drafts)
+    tokens = sum(draft.indexed_tokens for draft in drafts)  # with their headings, as they are embedded
     try:
         missing = _commit(run, drafts, results)  # nothing embedded yet: which models are needed
         while missing:  # reserved until the tokens are recorded, in the commit
@@ -232,7 +232,7 @@ def _embed(
 
     for store, embedder in embedders:
         try:
-            texts = [draft.text for draft in drafts]
+            texts = [draft.indexed_text for draft in drafts]  # with the heading in force
             results[store] = embedder.embed(texts, on_batch=embedded)
             results[store].windows = windows.compute(embedder, texts)  # offline models only
         except EmbeddingError:
@@ -406,6 +406,7 @@ def _chunks(document: Document, drafts: list[chunking.Draft]) -> Iterator[Chunk]
             token_count=draft.token_count,
             page_breaks=[list(b) for b in draft.page_breaks],
             contents=draft.contents,
+            heading=draft.heading,
         )
 
 

@@ -40,6 +40,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from documents import index, live, registry, vectors, windows
+from documents.chunking import heading_tokens, indexed_text
 from documents.embeddings import EmbeddingError
 from documents.models import Chunk, Document, DocumentVectors, SearchIndex, VectorStore
 from tenants import audit
@@ -213,15 +214,16 @@ def embed_document(current: SearchIndex, token: uuid.UUID, document: Document, e
     """Steps 2a to 2c for one document."""
     store, tenant = current.target, current.tenant
     chunks = list(Chunk.objects.filter(tenant_id=tenant.pk, document=document).order_by("ordinal")
-                  .values_list("pk", "text", "token_count"))  # fmt: skip
-    tokens = sum(count for _, _, count in chunks)
+                  .values_list("pk", "text", "token_count", "heading"))  # fmt: skip
+    tokens = sum(count + heading_tokens(heading) for _, _, count, heading in chunks)
+    texts = [indexed_text(heading, text) for _, text, _, heading in chunks]  # as the pipeline embeds them
     try:
         reservation = quotas.reserve(tenant, current.requested_by, tokens, cost_of(store.model, tokens, 0))
     except quotas.QuotaExceeded as exc:
         raise WaitingForBudget(exc) from exc
     with quotas.released(reservation):
-        result = embedder.embed([text for _, text, _ in chunks])
-        packed = windows.compute(embedder, [text for _, text, _ in chunks])  # offline models only
+        result = embedder.embed(texts)
+        packed = windows.compute(embedder, texts)  # offline models only
         with transaction.atomic():
             if not owned(tenant.pk, token).filter(target=store).select_for_update().exists():
                 raise Aborted
@@ -234,9 +236,9 @@ def embed_document(current: SearchIndex, token: uuid.UUID, document: Document, e
             current_chunks = Chunk.objects.filter(tenant_id=tenant.pk, document=document).values_list(
                 "pk", flat=True
             )
-            if status == Document.Status.READY and set(current_chunks) == {pk for pk, _, _ in chunks}:
+            if status == Document.Status.READY and set(current_chunks) == {pk for pk, *_ in chunks}:
                 pairs = zip(chunks, result.vectors, strict=True)
-                rows = [(tenant.pk, pk, document.pk, v) for (pk, _, _), v in pairs]
+                rows = [(tenant.pk, pk, document.pk, v) for (pk, *_), v in pairs]
                 vectors.insert(store, rows, windows=packed)
                 DocumentVectors.objects.get_or_create(
                     document=document, store=store, defaults={"tokens": result.tokens}
