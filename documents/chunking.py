@@ -43,7 +43,7 @@ class Draft:
     page_breaks: tuple[tuple[int, int], ...] = ()
     contents: bool = False  # it looks like a contents, index or list-of-figures page (is_listing)
     # The section heading in force where the chunk begins (find_headings), without its number; it is
-    # prefixed to what is embedded and full-text indexed (indexed_text), never to `text`.
+    # prefixed to what is embedded (indexed_text: the vector, its windows), never to `text`.
     heading: str = ""
 
     @property

@@ -186,12 +186,12 @@ class Chunk(models.Model):
     # A contents, index or list-of-figures page (documents.chunking.is_listing): ranked below body text.
     contents = models.BooleanField(default=False)
     # The section heading in force where the chunk begins (documents.chunking.find_headings): part
-    # of what is embedded and full-text indexed, never of what is shown or quoted (`text`).
+    # of what is embedded (the vector and its windows), never of what is shown or quoted (`text`).
     heading = models.TextField(blank=True, default="", db_default="")
     # Its vectors are not here: each embedding model has a table of its own (VectorStore).
     # 'simple' keeps every language's words (Persian, Russian, ...) without stemming.
     search = models.GeneratedField(
-        expression=SearchVector("heading", "text", config="simple"),
+        expression=SearchVector("text", config="simple"),
         output_field=SearchVectorField(),
         db_persist=True,
     )

@@ -28,10 +28,13 @@ CARD_GAPS = """() => {
 }"""
 
 
-def signed_in(page, app: LiveApp) -> None:
+def signed_in(page, app: LiveApp):
+    """The seeded app (docuchat/tests/every_page.py), its owner signed in to the browser."""
+    seeded = seed()
     client = Client()
-    client.force_login(seed().cast.owner)
+    client.force_login(seeded.cast.owner)
     sign_in(page, app, client)
+    return seeded
 
 
 def test_it_lays_out_cards_badges_and_forms_on_a_desktop(page, live_app: LiveApp) -> None:
@@ -72,10 +75,7 @@ def test_it_skips_the_menu_and_shows_the_focus_in_the_message_box(page, live_app
 
 
 def test_it_keeps_the_chat_title_and_the_latest_usage_in_view_on_a_phone(page, live_app: LiveApp) -> None:
-    seeded = seed()
-    client = Client()
-    client.force_login(seeded.cast.owner)
-    sign_in(page, live_app, client)
+    seeded = signed_in(page, live_app)
     page.set_viewport_size(PHONE)
 
     page.goto(f"{live_app.url}/t/acme/chat/{seeded.values['session_id']}/")
