@@ -8,21 +8,16 @@ import json
 import logging
 from typing import Any
 
-from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
 from api.errors import ApiError, error_response
+from docuchat.lib.body_limit import UNREADABLE_BODY, UNREADABLE_BODY_ERRORS
 from docuchat.lib.dbwait import is_outage
 
 log = logging.getLogger(__name__)
-UNREADABLE = (
-    "The request body could not be read: a multipart/form-data body needs its boundary, headers "
-    "of at most a few KB (a short file name) and at most 1,000 fields."
-)
 
 
 def _unstorable(value: Any) -> bool:
@@ -97,14 +92,14 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return error_response(404, "not_found", "Not found.")
 
 
-@api.exception_handler(MultiPartParserError)
-@api.exception_handler(SuspiciousOperation)
-@api.exception_handler(BadRequest)
 def _unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """A body Django cannot parse (a multipart without a boundary, headers over its limit, too many
-    fields or files): the client's mistake, a 400, not a 500."""
+    """A body Django cannot parse (body_limit.UNREADABLE_BODY_ERRORS): a 400, not a 500."""
     log.warning("Unreadable API request %s %s: %s", request.method, request.path, exc)
-    return error_response(400, "invalid_body", UNREADABLE)
+    return error_response(400, "invalid_body", UNREADABLE_BODY)
+
+
+for _error in UNREADABLE_BODY_ERRORS:
+    api.add_exception_handler(_error, _unreadable)
 
 
 @api.exception_handler(Exception)

@@ -55,13 +55,21 @@ def text_list(data: dict[str, Any], name: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def parse(text_data: str | None) -> Request | None:
-    """The turn a frame asks for (None: stop), or Unreadable."""
+def json_object(
+    text_data: str | None,
+    *,
+    too_large: str = "",
+    not_object: str = "That message could not be read: expected a JSON object.",
+) -> dict[str, Any]:
+    """A chat socket's frame as the JSON object it must be (every chat door reads its frames so),
+    or Unreadable saying why not: binary, over MAX_MESSAGE_CHARS, not JSON (or nested too deep to
+    parse), not an object."""
     if text_data is None:
         raise Unreadable("That message could not be read: send JSON text, not binary data.")
     if len(text_data) > MAX_MESSAGE_CHARS:
         raise Unreadable(
-            f"That message is too large ({len(text_data) // 1024:,} KB; the limit is "
+            too_large
+            or f"That message is too large ({len(text_data) // 1024:,} KB; the limit is "
             f"{MAX_MESSAGE_CHARS // 1024} KB). Questions are limited to 4,000 characters."
         )
     try:
@@ -69,7 +77,13 @@ def parse(text_data: str | None) -> Request | None:
     except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
         raise Unreadable("That message could not be read: it is not valid JSON.") from None
     if not isinstance(data, dict):
-        raise Unreadable("That message could not be read: expected a JSON object.")
+        raise Unreadable(not_object)
+    return data
+
+
+def parse(text_data: str | None) -> Request | None:
+    """The turn a frame asks for (None: stop), or Unreadable."""
+    data = json_object(text_data)
     action = text_field(data, "action") or "ask"
     if action == "stop":
         return None

@@ -19,10 +19,8 @@ from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import update_last_login
-from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.multipartparser import MultiPartParserError
 from ninja import File, Form, Header, NinjaAPI, Status, UploadedFile
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -31,6 +29,7 @@ from ninja.security import HttpBearer
 from accounts import codes
 from accounts.forms import CodeForm, EmailForm
 from accounts.models import CodeCheck, LoginCode, User, check_code
+from docuchat.lib.body_limit import UNREADABLE_BODY, UNREADABLE_BODY_ERRORS
 from documents import live, uploads
 from legacy import access, schemas, tokens
 from tenants import access as tenant_access
@@ -137,18 +136,14 @@ def on_database_error(request: HttpRequest, exc: DatabaseError) -> HttpResponse:
     return error(request, 503, "unavailable", "DocuChat is temporarily unavailable. Try again in a moment.")
 
 
-@api.exception_handler(MultiPartParserError)
-@api.exception_handler(SuspiciousOperation)
-@api.exception_handler(BadRequest)
 def on_unreadable(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """A body Django cannot parse (no multipart boundary, headers over its limit, too many
-    fields): a 400 that says so, not a 500."""
+    """A body Django cannot parse (body_limit.UNREADABLE_BODY_ERRORS): a 400, not a 500."""
     log.warning("Unreadable v1 API request %s %s: %s", request.method, request.path, exc)
-    message = (
-        "The request body could not be read: a multipart/form-data body needs its boundary, headers "
-        "of at most a few KB (a short file name) and at most 1,000 fields."
-    )
-    return error(request, 400, "invalid", message)
+    return error(request, 400, "invalid", UNREADABLE_BODY)
+
+
+for _error in UNREADABLE_BODY_ERRORS:
+    api.add_exception_handler(_error, on_unreadable)
 
 
 @api.exception_handler(Exception)

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs
 from channels.db import database_sync_to_async
 from django.db import DatabaseError
 
-from chat.consumers import MAX_MESSAGE_CHARS, TurnSocket, Unreadable, text_field
+from chat.consumers import MAX_MESSAGE_CHARS, TurnSocket, Unreadable, json_object, text_field
 from chat.models import Message, cited_page
 from chat.turns import Ask, Code, Delta, Done, Event, Failed, Started, Turn, drive
 from legacy import access, tokens
@@ -45,19 +45,12 @@ class Refusal(Exception):
 
 def parse(text_data: str | None) -> Ask:
     """The question a frame asks, or Unreadable (the pipeline checks the question itself)."""
-    if text_data is None:
-        raise Unreadable("That message could not be read: send JSON text, not binary data.")
-    if len(text_data) > MAX_MESSAGE_CHARS:
-        raise Unreadable(
-            f"That message is too large (the limit is {MAX_MESSAGE_CHARS // 1024} KB). "
-            "Questions are limited to 4,000 characters."
-        )
-    try:
-        data = json.loads(text_data)
-    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
-        raise Unreadable("That message could not be read: it is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise Unreadable('That message could not be read: expected a JSON object with a "message".')
+    data = json_object(
+        text_data,
+        too_large=f"That message is too large (the limit is {MAX_MESSAGE_CHARS // 1024} KB). "
+        "Questions are limited to 4,000 characters.",
+        not_object='That message could not be read: expected a JSON object with a "message".',
+    )
     if not isinstance(data.get("message"), str):
         raise Unreadable('That message could not be read: "message" must be text.')
     return Ask(

@@ -27,7 +27,7 @@ from django_ratelimit.core import is_ratelimited
 
 from assistants.models import Assistant
 from chat.callers import Code
-from chat.consumers import MAX_MESSAGE_CHARS, TurnSocket, Unreadable, text_field
+from chat.consumers import TurnSocket, Unreadable, json_object, text_field
 from chat.models import Message
 from chat.turns import Ask, Delta, Done, Event, Failed, Started, Turn, drive, in_db_thread
 from docuchat.lib.client_ip import scope_client_ip
@@ -42,17 +42,9 @@ UNEXPECTED = "Something went wrong on our side while answering. Try again."
 
 
 def read(text_data: str | None) -> dict[str, Any]:
-    if text_data is None:
-        raise Unreadable("That message could not be read: send JSON text, not binary data.")
-    if len(text_data) > MAX_MESSAGE_CHARS:
-        raise Unreadable("That message is too large. Questions are limited to 4,000 characters.")
-    try:
-        data = json.loads(text_data)
-    except (ValueError, RecursionError):  # RecursionError: arrays or objects nested too deep
-        raise Unreadable("That message could not be read: it is not valid JSON.") from None
-    if not isinstance(data, dict):
-        raise Unreadable("That message could not be read: expected a JSON object.")
-    return data
+    return json_object(
+        text_data, too_large="That message is too large. Questions are limited to 4,000 characters."
+    )
 
 
 class WidgetConsumer(TurnSocket, AsyncWebsocketConsumer):

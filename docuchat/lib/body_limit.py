@@ -24,6 +24,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, resolve
 
 Scope = dict[str, Any]
@@ -70,6 +72,16 @@ def too_many_query_fields(scope: Scope) -> bool:
 def too_many_fields_message() -> str:
     most = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
     return f"This address has more than {most:,} query parameters, more than any page or API route reads."
+
+
+# What Django raises for a body within the limits that it still cannot parse (a multipart body
+# without its boundary, headers over its limit, too many fields or files): the client's mistake,
+# which each API answers 400 with UNREADABLE_BODY, never 500.
+UNREADABLE_BODY_ERRORS = (MultiPartParserError, SuspiciousOperation, BadRequest)
+UNREADABLE_BODY = (
+    "The request body could not be read: a multipart/form-data body needs its boundary, headers "
+    "of at most a few KB (a short file name) and at most 1,000 fields."
+)
 
 
 def too_large_message(limit: int) -> str:
