@@ -95,7 +95,7 @@ class BodyLimit:
 
     async def __call__(self, scope: Scope, receive: Callable, send: Callable) -> None:
         if scope["type"] == "http" and too_many_query_fields(scope):
-            await _refuse(send, 0, scope["path"], status=400)
+            await _refuse(send, scope["path"], 400, too_many_fields_message())
             return
         if scope["type"] != "http" or not _has_body(scope):
             await self.app(scope, receive, send)
@@ -103,12 +103,12 @@ class BodyLimit:
         limit = route_limit(scope["path"])
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(send, limit, scope["path"])
+            await _refuse(send, scope["path"], 413, too_large_message(limit))
             return
         guard = _Guard(receive, send, limit)
         await self.app(scope, guard.receive, guard.send)
         if guard.exceeded and not guard.started:
-            await _refuse(send, limit, scope["path"])
+            await _refuse(send, scope["path"], 413, too_large_message(limit))
 
 
 class _Guard:
@@ -150,9 +150,8 @@ def _content_length(scope: Scope) -> int | None:
         return None
 
 
-async def _refuse(send: Callable, limit: int, path: str = "", status: int = 413) -> None:
+async def _refuse(send: Callable, path: str, status: int, message: str) -> None:
     # The API answers every error as JSON (api/errors.py), this one too; the v1 API adds `detail`.
-    message = too_large_message(limit) if status == 413 else too_many_fields_message()
     code = "too_large" if status == 413 else "bad_request" if path.startswith("/api/") else "invalid"
     api = path.startswith(("/api/", "/v1/"))
     fields = {"code": code, "message": message, **({"detail": message} if path.startswith("/v1/") else {})}
