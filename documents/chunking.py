@@ -230,18 +230,20 @@ def find_headings(pages: Iterable[Page]) -> list[Heading]:
     3. A heading is short: at most HEADING_MAX_WORDS words, with no code characters, and it does not
        end with a comma, colon or full stop (a question mark is fine: "How can R be installed?").
     """
-    pages = [page for page in pages if page.text.strip()]
-    running = _running_lines(pages)
+    read = []  # each page with text: its lines and the indexes of its first and last ones, split once
+    for page in pages:
+        if page.text.strip():
+            lines = _lines(page.text)
+            read.append((page, lines, _edges(lines)))
+    running = _running_lines([(lines, edges) for _, lines, edges in read])
     found: list[Heading] = []
     last: tuple[int, ...] = ()
     dotted: bool | None = None  # whether this document writes its chapters "2." or "2"
-    for page in pages:
-        lines = _lines(page.text)
+    for page, lines, edges in read:
         first = 0
         if is_listing(page.text):
             listed = [i for i, (_, line) in enumerate(lines) if listed_line(line)]
             first = listed[-1] + 1 if listed else 0
-        edges = {i for i in (_edge(lines), _edge(lines, last=True)) if i is not None}
         for i in range(first, len(lines)):
             offset, line = lines[i]
             if not line or ENDS_WITH_NUMBER.search(line) or (i in edges and _digitless(line) in running):
@@ -292,22 +294,21 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _edge(lines: list[tuple[int, str]], *, last: bool = False) -> int | None:
-    """The index of the first (or last) line that is not blank."""
-    order = range(len(lines) - 1, -1, -1) if last else range(len(lines))
-    return next((i for i in order if lines[i][1]), None)
+def _edges(lines: list[tuple[int, str]]) -> set[int]:
+    """The indexes of the first and the last line that is not blank."""
+    filled = [i for i, (_, line) in enumerate(lines) if line]
+    return {filled[0], filled[-1]} if filled else set()
 
 
 def _digitless(line: str) -> str:
     return re.sub(r"\d+", "", line).strip()
 
 
-def _running_lines(pages: list[Page]) -> set[str]:
-    """Lines at the top or bottom of RUNNING_PAGES pages or more, digits removed."""
+def _running_lines(pages: list[tuple[list[tuple[int, str]], set[int]]]) -> set[str]:
+    """Lines at the top or bottom of RUNNING_PAGES pages or more, digits removed; `pages` are each
+    page's lines and edges (_lines, _edges)."""
     counts: dict[str, int] = {}
-    for page in pages:
-        lines = _lines(page.text)
-        edges = {i for i in (_edge(lines), _edge(lines, last=True)) if i is not None}
+    for lines, edges in pages:
         for line in {_digitless(lines[i][1]) for i in edges}:
             counts[line] = counts.get(line, 0) + 1
     return {line for line, n in counts.items() if n >= RUNNING_PAGES}
