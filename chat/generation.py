@@ -77,8 +77,6 @@ async def stream_text(text: str, usage: Usage, *, model: str) -> AsyncIterator[s
 async def stream_openai(prompt: Prompt, model: str, usage: Usage) -> AsyncIterator[str]:
     import openai
 
-    from chat.sse import LeanStream
-
     usage.model = model
     body = {
         "model": model,
@@ -88,11 +86,11 @@ async def stream_openai(prompt: Prompt, model: str, usage: Usage) -> AsyncIterat
         "max_tokens": settings.CHAT_MAX_COMPLETION_TOKENS,  # the budget reserved for the answer
     }
     try:
-        # The SDK's own request (retries, errors), but each chunk stays the JSON dict it arrived
-        # as, read by a lean reader of its events (chat/sse.py): building a pydantic model per
-        # streamed chunk was a fifth of a busy process's time (py-spy, the 200-chat burst).
+        # The SDK's own request (retries, errors, SSE and error events), but each chunk stays the
+        # JSON dict it arrived as: building a pydantic model per streamed chunk was a fifth of a
+        # busy process's time (py-spy, the 200-chat burst).
         stream = await client().post(
-            "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=LeanStream
+            "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=openai.AsyncStream[object]
         )
         try:
             async for chunk in stream:

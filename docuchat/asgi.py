@@ -36,7 +36,6 @@ def warm_up() -> None:
     from django.template.loader import get_template
     from django.urls import reverse
 
-    import chat.sse  # noqa: F401  (the model's stream reader, with the SDK's internals it uses)
     from docuchat.lib.tokens import encoding
 
     encoding()
