@@ -112,7 +112,7 @@ class AssistantForm(forms.ModelForm):
         self.fields["documents"].label_from_instance = lambda d: d.title
         current = self.instance.model if self.instance.pk else ""
         if is_offline():  # no model answers: offering gpt-4o-mini would promise one
-            self.fields["model"].choices = [("", "None configured: answers quote the documents")]
+            self.fields["model"].choices = [("", "None: answers quote passages")]
             if current:
                 self.fields["model"].choices.append((current, f"{current} (once a model is configured)"))
         else:

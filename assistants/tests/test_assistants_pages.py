@@ -225,7 +225,7 @@ def test_it_offers_no_model_by_name_while_none_is_configured(cast: Cast, setting
     settings.ALLOWED_MODELS = ["gpt-4o-mini"]
     online = AssistantForm(tenant=cast.acme).fields["model"].choices
 
-    assert offline == [("", "None configured: answers quote the documents")]
+    assert offline == [("", "None: answers quote passages")]
     assert online == [("", "The server's default (gpt-4o-mini)"), ("gpt-4o-mini", "gpt-4o-mini")]
     settings.OPENAI_API_KEY = ""
     assert AssistantForm(tenant=cast.acme, instance=kept).fields["model"].choices[-1] == (
